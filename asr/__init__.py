@@ -1,0 +1,1 @@
+"""Speech recognition: the recognizer, the inference scheduler, offline transcription."""

@@ -1,0 +1,60 @@
+"""One exception tree for the whole service.
+
+::
+
+    CompanionError
+    ├── ConfigError              settings or model files are unusable
+    ├── AudioError
+    │   ├── AudioFormatError     bad stream header, odd byte count, wrong frame size
+    │   └── FrameTooLargeError   a frame longer than the configured maximum
+    ├── SessionError
+    │   ├── SessionNotFoundError
+    │   ├── SessionStateError    e.g. audio for an ended session
+    │   └── ConsentRequiredError audio before every party consented, or after a revocation
+    └── RecognitionError         the speech model failed on a segment
+
+Messages never carry PHI (transcript text, names, note content): they name ids,
+sizes and states only. HTTP and WebSocket status codes are mapped in the server.
+"""
+
+from __future__ import annotations
+
+
+class CompanionError(Exception):
+    """Root of every error raised by the companion."""
+
+
+class ConfigError(CompanionError):
+    """Settings or model files are unusable."""
+
+
+class AudioError(CompanionError):
+    """Audio input is unusable."""
+
+
+class AudioFormatError(AudioError):
+    """The stream header or a frame does not match the declared format."""
+
+
+class FrameTooLargeError(AudioError):
+    """A frame exceeds the maximum frame duration."""
+
+
+class SessionError(CompanionError):
+    """A session-level request cannot be served."""
+
+
+class SessionNotFoundError(SessionError):
+    """No session with this id exists."""
+
+
+class SessionStateError(SessionError):
+    """The session is not in a state that allows the request."""
+
+
+class ConsentRequiredError(SessionError):
+    """Not every party has granted consent, or a consent was revoked."""
+
+
+class RecognitionError(CompanionError):
+    """The speech recognizer failed on a segment."""

@@ -1,0 +1,109 @@
+"""Settings, read once at start-up from ``COMPANION_*`` environment variables.
+
+Each stage takes its own small config object; :class:`Settings` builds them so that
+the whole service is configured from one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TARGET_SAMPLE_RATE = 16_000
+
+
+@dataclass(frozen=True, slots=True)
+class VadConfig:
+    """Voice-activity gating and segmentation.
+
+    ``endpoint_silence_s`` is the latency budget's largest term: a segment is
+    final this long after its last voiced frame. ``speculative_after_s`` starts
+    the final-grade decode early, so the final is usually ready at the endpoint.
+    """
+
+    threshold: float = 0.5
+    neg_threshold: float = 0.35
+    endpoint_silence_s: float = 0.5
+    speculative_after_s: float = 0.2
+    max_segment_s: float = 15.0
+    min_speech_s: float = 0.25
+    pre_roll_s: float = 0.2
+    partial_interval_s: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class AsrConfig:
+    """Speech recognition on the live path.
+
+    The encoder sees ``max(min_window_s, audio + window_pad_s)`` seconds instead of
+    Whisper's padded 30 s: on tiny.en this is as accurate and several times cheaper.
+    """
+
+    model: str = ""
+    device: Literal["cpu", "cuda", "auto"] = "cpu"
+    compute_type: str = "auto"
+    cpu_threads: int = 0
+    beam_size: int = 1
+    min_window_s: float = 10.0
+    window_pad_s: float = 2.0
+    partial_min_window_s: float = 5.0
+    no_speech_threshold: float = 0.6
+    logprob_threshold: float = -1.0
+    compression_ratio_threshold: float = 2.4
+    prompt_chars: int = 200
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; ``COMPANION_<NAME>`` overrides each."""
+
+    model_config = SettingsConfigDict(env_prefix="COMPANION_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("data")
+    database_url: str = ""
+
+    model: str = ""  # CTranslate2 Whisper model folder; empty = tiny.en from the package
+    device: Literal["cpu", "cuda", "auto"] = "cpu"
+    compute_type: str = "auto"
+    cpu_threads: int = 0
+    beam_size: int = 1
+
+    vad_threshold: float = 0.5
+    vad_neg_threshold: float = 0.35
+    endpoint_silence_s: float = 0.5
+    max_segment_s: float = 15.0
+    min_speech_s: float = 0.25
+    partial_interval_s: float = 1.0
+
+    max_frame_ms: int = 200
+    ingress_buffer_s: float = 30.0
+    max_pending_finals: int = 8
+    subscriber_queue: int = 256
+
+    def vad_config(self) -> VadConfig:
+        return VadConfig(
+            threshold=self.vad_threshold,
+            neg_threshold=min(self.vad_neg_threshold, self.vad_threshold),
+            endpoint_silence_s=self.endpoint_silence_s,
+            max_segment_s=self.max_segment_s,
+            min_speech_s=self.min_speech_s,
+            partial_interval_s=self.partial_interval_s,
+        )
+
+    def asr_config(self) -> AsrConfig:
+        return AsrConfig(
+            model=self.model,
+            device=self.device,
+            compute_type=self.compute_type,
+            cpu_threads=self.cpu_threads,
+            beam_size=self.beam_size,
+        )
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'companion.db').resolve()}"

@@ -1,0 +1,1 @@
+"""The FastAPI service: sessions, consent, audio and event WebSockets, persistence."""

@@ -1,0 +1,170 @@
+"""Live sessions: the tracks, the event sequence and the consent gate of each session.
+
+A :class:`LiveSession` owns its track pipelines (and through them every task that
+works on its audio); revoking consent or ending the session stops them. One session's
+failure stays inside its own tasks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from asr.scheduler import InferenceScheduler
+from companion.errors import ConsentRequiredError, SessionStateError
+from companion.settings import TARGET_SAMPLE_RATE, Settings
+from session_server.bus import InProcessBus
+from session_server.db import Database
+from session_server.pipeline import TrackPipeline
+from session_server.store import SessionInfo
+
+log = logging.getLogger(__name__)
+
+TRACKS = ("therapist", "client", "mixed")
+CloseSocket = Callable[[int, str], Awaitable[None]]
+
+
+class LiveSession:
+    def __init__(self, info: SessionInfo, seq: int, hub: SessionHub) -> None:
+        self.id = info.id
+        self.state = info.state
+        self.consented = info.consented
+        self._seq = seq
+        self._hub = hub
+        self._lock = asyncio.Lock()
+        self._origin: float | None = None
+        self.tracks: dict[str, TrackPipeline] = {}
+        self._sockets: dict[str, CloseSocket] = {}
+        self._finishing: set[asyncio.Task[None]] = set()
+
+    async def emit(self, type_: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Give the event the next seq, persist it (all but partials), publish it."""
+        async with self._lock:
+            event = {"seq": self._seq + 1, "type": type_, **payload}
+            if type_ != "transcript.partial":
+                await self._hub.db.run(
+                    self._hub.db.store.append_event, self.id, event["seq"], type_, event
+                )
+            self._seq += 1
+            self._hub.bus.publish(self.id, event)
+            return event
+
+    def check_audio_allowed(self) -> None:
+        if self.state == "ended":
+            raise SessionStateError(f"session {self.id} has ended")
+        if not self.consented:
+            raise ConsentRequiredError(f"session {self.id} lacks consent from every party")
+
+    async def open_track(self, track: str, close_socket: CloseSocket) -> TrackPipeline:
+        """Start a pipeline for a track; its clock origin is the session clock now."""
+        self.check_audio_allowed()
+        if track in self.tracks:
+            raise SessionStateError(f"track {track} of session {self.id} is already streaming")
+        now = asyncio.get_running_loop().time()
+        if self._origin is None:
+            self._origin = now
+        offset = round((now - self._origin) * TARGET_SAMPLE_RATE)
+        pipeline = TrackPipeline(
+            track=track,
+            segment_prefix=f"{track}-{secrets.token_hex(3)}",
+            offset_samples=offset,
+            settings=self._hub.settings,
+            scheduler=self._hub.scheduler,
+            publish=self.emit_quietly,
+        )
+        self.tracks[track] = pipeline
+        self._sockets[track] = close_socket
+        if self.state != "active":
+            await self._set_state("active")
+        return pipeline
+
+    async def close_track(self, track: str, pipeline: TrackPipeline) -> None:
+        """The track's socket ended: finish transcribing what it sent."""
+        if self.tracks.get(track) is pipeline:
+            del self.tracks[track]
+            self._sockets.pop(track, None)
+            task = asyncio.create_task(pipeline.finish(), name=f"finish:{track}")
+            self._finishing.add(task)
+            try:
+                await asyncio.shield(task)
+            finally:
+                task.add_done_callback(self._finishing.discard)
+
+    async def emit_quietly(self, type_: str, payload: dict[str, Any]) -> None:
+        try:
+            await self.emit(type_, payload)
+        except Exception:
+            # Never PHI: the payload is not logged, only the session and event type.
+            log.exception("could not emit %s for session %s", type_, self.id)
+            raise
+
+    async def revoke(self) -> None:
+        """Consent withdrawn: stop processing now and discard untranscribed audio."""
+        self.consented = False
+        await self._stop_tracks(abort=True, code=4403, reason="consent revoked")
+        for task in list(self._finishing):
+            task.cancel()
+        await self._set_state("consent_revoked")
+
+    async def grant(self, info: SessionInfo) -> None:
+        was = self.consented
+        self.consented = info.consented
+        if self.consented and not was and self.state == "consent_revoked":
+            await self._set_state("created")
+
+    async def end(self) -> None:
+        await self._stop_tracks(abort=False, code=1000, reason="session ended")
+        await asyncio.gather(*self._finishing, return_exceptions=True)
+        await self._hub.db.run(self._hub.db.store.set_state, self.id, "ended")
+        await self._set_state("ended")
+
+    async def _stop_tracks(self, *, abort: bool, code: int, reason: str) -> None:
+        tracks, sockets = dict(self.tracks), dict(self._sockets)
+        self.tracks.clear()
+        self._sockets.clear()
+        for pipeline in tracks.values():
+            await (pipeline.abort() if abort else pipeline.finish())
+        for close in sockets.values():
+            try:
+                await close(code, reason)
+            except Exception:  # the peer may already be gone
+                log.debug("socket already closed for session %s", self.id)
+
+    async def _set_state(self, state: str) -> None:
+        self.state = state
+        if state != "ended":
+            await self._hub.db.run(self._hub.db.store.set_state, self.id, state)
+        await self.emit("session.state", {"state": state})
+
+
+class SessionHub:
+    """Every live session of this process, sharing one scheduler, bus and database."""
+
+    def __init__(
+        self, settings: Settings, db: Database, bus: InProcessBus, scheduler: InferenceScheduler
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.bus = bus
+        self.scheduler = scheduler
+        self._live: dict[str, LiveSession] = {}
+        self._lock = asyncio.Lock()
+
+    async def get(self, session_id: str) -> LiveSession:
+        """The live session, loaded from the store (SessionNotFoundError if unknown)."""
+        async with self._lock:
+            live = self._live.get(session_id)
+            if live is None:
+                info = await self.db.run(self.db.store.get_session, session_id)
+                seq = await self.db.run(self.db.store.max_seq, session_id)
+                live = LiveSession(info, seq, self)
+                self._live[session_id] = live
+            return live
+
+    async def shutdown(self) -> None:
+        for live in list(self._live.values()):
+            await live._stop_tracks(abort=False, code=1001, reason="server shutting down")
+        self._live.clear()

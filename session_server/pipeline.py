@@ -1,0 +1,136 @@
+"""The async driver of one audio track: ingress → VAD segmenter → scheduler → events.
+
+Two tasks per track, both owned by the track and cancelled with it:
+``_segment`` runs the synchronous stages on the event loop (resampling and VAD cost
+well under a millisecond per frame) and hands decode jobs to the shared scheduler;
+``_emit`` awaits their results in order and publishes transcript events. The queue
+between them is bounded (``max_pending``): when decoding falls behind, segmentation
+waits, the ingress fills, and the socket reader is pushed back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+
+from asr.assembler import TranscriptAssembler, TranscriptUpdate
+from asr.recognizer import DecodeJob, Recognition
+from asr.scheduler import InferenceScheduler
+from companion.errors import CompanionError
+from companion.settings import TARGET_SAMPLE_RATE, Settings
+from streaming.ingress import AudioIngress
+from streaming.segmenter import DecodeKind, SpeechSegment, VadSegmenter
+
+Publish = Callable[[str, dict[str, object]], Awaitable[None]]
+_Result = asyncio.Future[Recognition | None]
+
+
+class TrackPipeline:
+    def __init__(
+        self,
+        *,
+        track: str,
+        segment_prefix: str,
+        offset_samples: int,
+        settings: Settings,
+        scheduler: InferenceScheduler,
+        publish: Publish,
+    ) -> None:
+        self.track = track
+        self.prefix = segment_prefix
+        self.offset = offset_samples / TARGET_SAMPLE_RATE
+        self.stream_key = (segment_prefix, track)
+        self.ingress = AudioIngress(settings.ingress_buffer_s)
+        self._segmenter = VadSegmenter(settings.vad_config())
+        self._assembler = TranscriptAssembler()
+        self._scheduler = scheduler
+        self._publish = publish
+        self._results: asyncio.Queue[tuple[SpeechSegment, _Result] | None] = asyncio.Queue(
+            maxsize=settings.max_pending_finals
+        )
+        self._speculative: dict[int, tuple[int, _Result]] = {}
+        self._tasks = [
+            asyncio.create_task(self._segment(), name=f"segment:{track}"),
+            asyncio.create_task(self._emit(), name=f"emit:{track}"),
+        ]
+
+    async def finish(self) -> None:
+        """Input ended: transcribe what is buffered, flush the open segment, wait."""
+        await self.ingress.close()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def abort(self) -> None:
+        """Stop at once and discard audio not yet transcribed."""
+        await self.ingress.close(discard=True)
+        self._scheduler.cancel({self.stream_key})
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _segment(self) -> None:
+        try:
+            while (samples := await self.ingress.get()) is not None:
+                for request in self._segmenter.push(samples):
+                    await self._dispatch(request)
+            for request in self._segmenter.flush():
+                await self._dispatch(request)
+        finally:
+            await self._results.put(None)
+
+    async def _dispatch(self, request: SpeechSegment) -> None:
+        memo = self._speculative.get(request.index)
+        if request.kind is DecodeKind.FINAL and memo and memo[0] == request.end_sample:
+            future = memo[1]  # the speculative decode covered exactly this audio
+        else:
+            job = DecodeJob(request.audio, "", request.kind is not DecodeKind.PARTIAL)
+            future = self._scheduler.submit(self.stream_key, job)
+        if request.kind is DecodeKind.SPECULATIVE:
+            self._speculative[request.index] = (request.end_sample, future)
+        elif request.kind is DecodeKind.FINAL:
+            self._speculative.pop(request.index, None)
+        await self._results.put((request, future))
+
+    async def _emit(self) -> None:
+        while (item := await self._results.get()) is not None:
+            request, future = item
+            await asyncio.wait([future])
+            if future.cancelled():
+                continue
+            if (exc := future.exception()) is not None:
+                reason = type(exc).__name__ if isinstance(exc, CompanionError) else "internal"
+                await self._publish(
+                    "error",
+                    {
+                        "code": "recognition_failed",
+                        "track": self.track,
+                        "segment_id": self._segment_id(request.index),
+                        "message": reason,
+                    },
+                )
+                continue
+            rec = future.result()
+            if rec is None:  # a newer partial replaced this one
+                continue
+            for update in self._assembler.accept(request, rec):
+                await self._publish(*self._event(update))
+
+    def _segment_id(self, index: int) -> str:
+        return f"{self.prefix}-{index}"
+
+    def _event(self, u: TranscriptUpdate) -> tuple[str, dict[str, object]]:
+        off = self.offset
+        return (
+            "transcript.final" if u.final else "transcript.partial",
+            {
+                "segment_id": self._segment_id(u.segment_index),
+                "track": self.track,
+                "start": round(u.start + off, 3),
+                "end": round(u.end + off, 3),
+                "text": u.text,
+                "words": [
+                    {**asdict(w), "start": round(w.start + off, 3), "end": round(w.end + off, 3)}
+                    for w in u.words
+                ],
+            },
+        )

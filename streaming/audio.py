@@ -1,0 +1,93 @@
+"""Incoming PCM: the stream header, frame validation and resampling to 16 kHz mono.
+
+>>> fmt = StreamFormat(format="s16le", sample_rate=48000, channels=2)
+>>> decoder = PcmDecoder(fmt, max_frame_ms=200)
+>>> mono16k = Resampler(fmt.sample_rate).push(decoder.decode(frame_bytes))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import soxr
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict
+
+from companion.errors import AudioFormatError, FrameTooLargeError
+from companion.settings import TARGET_SAMPLE_RATE
+
+Samples = NDArray[np.float32]
+
+MIN_FRAME_MS = 10
+
+
+class StreamFormat(BaseModel):
+    """The first (text) message of an audio socket."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: Literal["s16le"]
+    sample_rate: Literal[8000, 16000, 24000, 44100, 48000]
+    channels: Literal[1, 2]
+
+
+class PcmDecoder:
+    """Validates binary frames against the declared format and returns mono float32.
+
+    A frame must hold whole sample frames (all channels) and last between 10 ms and
+    ``max_frame_ms``; anything else raises :class:`AudioFormatError` or
+    :class:`FrameTooLargeError`.
+    """
+
+    def __init__(self, fmt: StreamFormat, max_frame_ms: int = 200) -> None:
+        self.fmt = fmt
+        self._bytes_per_frame = 2 * fmt.channels
+        # 44.1 kHz has no whole number of samples per 10 ms: allow the floor.
+        self._min_samples = fmt.sample_rate * MIN_FRAME_MS // 1000
+        self._max_samples = fmt.sample_rate * max_frame_ms // 1000
+        self.max_bytes = self._max_samples * self._bytes_per_frame
+
+    def decode(self, data: bytes) -> Samples:
+        if len(data) > self.max_bytes:
+            raise FrameTooLargeError(f"frame of {len(data)} bytes exceeds {self.max_bytes} bytes")
+        if len(data) % self._bytes_per_frame:
+            raise AudioFormatError(
+                f"frame of {len(data)} bytes is not a whole number of "
+                f"{self._bytes_per_frame}-byte sample frames"
+            )
+        n = len(data) // self._bytes_per_frame
+        if n < self._min_samples:
+            raise AudioFormatError(f"frame of {n} samples is shorter than {MIN_FRAME_MS} ms")
+        pcm = np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768.0
+        if self.fmt.channels == 2:
+            pcm = pcm.reshape(-1, 2).mean(axis=1, dtype=np.float32)
+        return pcm
+
+
+class Resampler:
+    """Streaming resampler to 16 kHz (soxr, high quality); identity at 16 kHz.
+
+    A stage: ``push`` returns the output made available by the input, ``flush``
+    what the filter still holds.
+    """
+
+    def __init__(self, in_rate: int, out_rate: int = TARGET_SAMPLE_RATE) -> None:
+        self._stream = (
+            None
+            if in_rate == out_rate
+            else soxr.ResampleStream(in_rate, out_rate, 1, dtype="float32", quality="HQ")
+        )
+
+    def push(self, samples: Samples) -> Samples:
+        if self._stream is None:
+            return samples
+        return np.asarray(self._stream.resample_chunk(samples), dtype=np.float32)
+
+    def flush(self) -> Samples:
+        if self._stream is None:
+            return np.zeros(0, dtype=np.float32)
+        return np.asarray(
+            self._stream.resample_chunk(np.zeros(0, dtype=np.float32), last=True),
+            dtype=np.float32,
+        )
