@@ -1,12 +1,12 @@
 """Turns segment requests and recognitions into partial and final transcript updates.
 
 A pure object (no I/O, no clock): it remembers the speculative result of each open
-segment, answers the final request of that segment from it when the audio is the
-same, and composes a phrase partial (audio after a pause) with the text before it.
+segment, composes a phrase partial (audio after a pause) with the text before it,
+withdraws a shown partial whose final came out empty, and moves word times from the
+decoded audio onto the track's clock.
 
 >>> asm = TranscriptAssembler()
->>> rec = asm.cached(request) or recognizer.recognize(...)  # doctest: +SKIP
->>> updates = asm.accept(request, rec)                      # doctest: +SKIP
+>>> updates = asm.accept(request, recognizer.recognize(request.audio))  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -34,15 +34,6 @@ class TranscriptAssembler:
     def __init__(self) -> None:
         self._speculative: dict[int, tuple[int, Recognition]] = {}
         self._shown: set[int] = set()
-
-    def cached(self, request: SpeechSegment) -> Recognition | None:
-        """The speculative result that answers this final request, if any."""
-        if request.kind is not DecodeKind.FINAL:
-            return None
-        hit = self._speculative.get(request.index)
-        if hit and hit[0] == request.end_sample:
-            return hit[1]
-        return None
 
     def accept(self, request: SpeechSegment, rec: Recognition) -> list[TranscriptUpdate]:
         i = request.index

@@ -53,7 +53,9 @@ class AsrConfig:
     no_speech_threshold: float = 0.6
     logprob_threshold: float = -1.0
     compression_ratio_threshold: float = 2.4
-    prompt_chars: int = 200
+    # Prompt each decode with the track's last committed (final) text. Off by default:
+    # on tiny.en it made some segments come out empty or repeated (bench_wer measures it).
+    prompt_chars: int = 0
 
 
 class Settings(BaseSettings):
@@ -71,6 +73,7 @@ class Settings(BaseSettings):
     compute_type: str = "auto"
     cpu_threads: int = 0
     beam_size: int = 1
+    prompt_chars: int = 0
 
     vad_threshold: float = 0.5
     vad_neg_threshold: float = 0.35
@@ -101,6 +104,7 @@ class Settings(BaseSettings):
             compute_type=self.compute_type,
             cpu_threads=self.cpu_threads,
             beam_size=self.beam_size,
+            prompt_chars=self.prompt_chars,
         )
 
     def resolved_database_url(self) -> str:

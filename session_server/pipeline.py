@@ -50,6 +50,8 @@ class TrackPipeline:
             maxsize=settings.max_pending_finals
         )
         self._speculative: dict[int, tuple[int, _Result]] = {}
+        self._prompt_chars = settings.prompt_chars
+        self._committed = ""  # text of this track's finals, the only text a prompt may hold
         self._tasks = [
             asyncio.create_task(self._segment(), name=f"segment:{track}"),
             asyncio.create_task(self._emit(), name=f"emit:{track}"),
@@ -83,7 +85,8 @@ class TrackPipeline:
         if request.kind is DecodeKind.FINAL and memo and memo[0] == request.end_sample:
             future = memo[1]  # the speculative decode covered exactly this audio
         else:
-            job = DecodeJob(request.audio, "", request.kind is not DecodeKind.PARTIAL)
+            prompt = self._committed[-self._prompt_chars :] if self._prompt_chars else ""
+            job = DecodeJob(request.audio, prompt, request.kind is not DecodeKind.PARTIAL)
             future = self._scheduler.submit(self.stream_key, job)
         if request.kind is DecodeKind.SPECULATIVE:
             self._speculative[request.index] = (request.end_sample, future)
@@ -113,6 +116,8 @@ class TrackPipeline:
             if rec is None:  # a newer partial replaced this one
                 continue
             for update in self._assembler.accept(request, rec):
+                if update.final and self._prompt_chars:
+                    self._committed = f"{self._committed} {update.text}"[-4 * self._prompt_chars :]
                 await self._publish(*self._event(update))
 
     def _segment_id(self, index: int) -> str:

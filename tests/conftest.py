@@ -23,7 +23,9 @@ from companion.settings import AsrConfig, Settings
 from session_server.app import create_app
 from streaming.audio import Samples
 
-TESTDATA = Path(os.environ.get("COMPANION_TESTDATA", Path(__file__).parents[2] / "shared" / "testdata"))
+TESTDATA = Path(
+    os.environ.get("COMPANION_TESTDATA", Path(__file__).parents[2] / "shared" / "testdata")
+)
 JFK_TEXT = (
     "And so my fellow Americans, ask not what your country can do for you, "
     "ask what you can do for your country."
@@ -82,13 +84,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory, scheduler: InferenceScheduler
-           ) -> Iterator[str]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, scheduler: InferenceScheduler
+) -> Iterator[str]:
     """A real uvicorn server on a free port, sharing the session's model."""
     port = _free_port()
     settings = Settings(data_dir=tmp_path_factory.mktemp("data"), port=port)
-    config = uvicorn.Config(create_app(settings, scheduler), host="127.0.0.1", port=port,
-                            log_level="warning", ws_max_size=1 << 20)
+    config = uvicorn.Config(
+        create_app(settings, scheduler),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws_max_size=1 << 20,
+    )
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

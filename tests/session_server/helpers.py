@@ -51,8 +51,15 @@ async def collect_until_ended(url: str, sid: str, since: int = 0) -> list[dict[s
     return events
 
 
-async def stream(url: str, sid: str, audio: Any, track: str = "mixed", rate: int = 16000,
-                 frame_ms: int = 100, realtime: bool = False) -> None:
+async def stream(
+    url: str,
+    sid: str,
+    audio: Any,
+    track: str = "mixed",
+    rate: int = 16000,
+    frame_ms: int = 100,
+    realtime: bool = False,
+) -> None:
     step = rate * frame_ms // 1000
     async with websockets.connect(ws_url(url, f"/v1/sessions/{sid}/audio?track={track}")) as ws:
         await ws.send(json.dumps({"format": "s16le", "sample_rate": rate, "channels": 1}))
@@ -64,6 +71,7 @@ async def stream(url: str, sid: str, audio: Any, track: str = "mixed", rate: int
 
 def finals_text(events: list[dict[str, Any]], track: str | None = None) -> str:
     return " ".join(
-        e["text"] for e in events
+        e["text"]
+        for e in events
         if e["type"] == "transcript.final" and (track is None or e["track"] == track)
     )

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import numpy as np
+import soxr
+import websockets
 
+from session_server.client import to_pcm
 from tests.conftest import JFK_TEXT, silence, wer
 from tests.session_server.helpers import (
-    collect_until_ended, end_session, finals_text, new_session, stream,
+    collect_until_ended,
+    end_session,
+    finals_text,
+    new_session,
+    stream,
+    ws_url,
 )
 
 
@@ -33,12 +42,6 @@ async def test_jfk_over_websocket_is_transcribed(server: str, jfk: np.ndarray) -
 async def test_librispeech_at_48k_stereo_is_resampled_and_transcribed(
     server: str, librispeech: list[tuple[np.ndarray, str]]
 ) -> None:
-    import soxr
-    from tests.session_server.helpers import ws_url
-    import json
-    import websockets
-    from session_server.client import to_pcm
-
     audio = np.concatenate([x for a, _ in librispeech[:2] for x in (a, silence(1.0))])
     hi = soxr.resample(audio, 16000, 48000).astype(np.float32)
     stereo = np.stack([hi, hi], axis=1).reshape(-1)
@@ -56,8 +59,9 @@ async def test_librispeech_at_48k_stereo_is_resampled_and_transcribed(
     assert wer(ref, finals_text(events, "client")) <= 0.15
 
 
-async def test_two_concurrent_sessions_stay_apart(server: str, jfk: np.ndarray,
-                                                  librispeech: list[tuple[np.ndarray, str]]) -> None:
+async def test_two_concurrent_sessions_stay_apart(
+    server: str, jfk: np.ndarray, librispeech: list[tuple[np.ndarray, str]]
+) -> None:
     a, b = await new_session(server), await new_session(server)
     ca = asyncio.create_task(collect_until_ended(server, a))
     cb = asyncio.create_task(collect_until_ended(server, b))
