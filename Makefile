@@ -3,6 +3,10 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# Real test data lives beside the project (../shared/testdata); a clone elsewhere on
+# this machine finds the workplace copy.
+COMPANION_TESTDATA ?= $(abspath $(firstword $(wildcard ../shared/testdata /work/shared/testdata)))
+export COMPANION_TESTDATA
 
 .PHONY: run test lint typecheck unit bench clean
 

@@ -11,7 +11,11 @@
     │   ├── SessionNotFoundError
     │   ├── SessionStateError    e.g. audio for an ended session
     │   └── ConsentRequiredError audio before every party consented, or after a revocation
-    └── RecognitionError         the speech model failed on a segment
+    ├── RecognitionError         the speech model failed on a segment
+    ├── CryptoError              a PHI field cannot be decrypted (wrong key, tampering)
+    └── AuthError
+        ├── AuthenticationError  unknown user, wrong password or code, expired token
+        └── PermissionDeniedError the caller may not do this (carries ``hide``: say 404)
 
 Messages never carry PHI (transcript text, names, note content): they name ids,
 sizes and states only. HTTP and WebSocket status codes are mapped in the server.
@@ -58,3 +62,23 @@ class ConsentRequiredError(SessionError):
 
 class RecognitionError(CompanionError):
     """The speech recognizer failed on a segment."""
+
+
+class CryptoError(CompanionError):
+    """A PHI field cannot be decrypted: unknown key id, or it was tampered with."""
+
+
+class AuthError(CompanionError):
+    """Authentication or authorization failed."""
+
+
+class AuthenticationError(AuthError):
+    """Unknown user, wrong password or TOTP code, expired or unknown token."""
+
+
+class PermissionDeniedError(AuthError):
+    """The caller may not do this; ``hide`` means answer as if it did not exist."""
+
+    def __init__(self, message: str, hide: bool = False) -> None:
+        super().__init__(message)
+        self.hide = hide

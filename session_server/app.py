@@ -32,6 +32,7 @@ from companion.settings import Settings
 from session_server.bus import InProcessBus
 from session_server.db import Database
 from session_server.live import TRACKS, SessionHub
+from session_server.logs import install_log_guards
 from session_server.schemas import ConsentIn, SessionOut
 from session_server.store import Store, make_engine
 from streaming.audio import PcmDecoder, Resampler, StreamFormat
@@ -56,6 +57,7 @@ def create_app(
 ) -> FastAPI:
     """Build the service. A scheduler may be passed in to share one model across apps."""
     settings = settings or Settings()
+    install_log_guards()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -38,10 +38,17 @@ class LiveSession:
         self._origin: float | None = None
         self.tracks: dict[str, TrackPipeline] = {}
         self._sockets: dict[str, CloseSocket] = {}
-        self._finishing: set[asyncio.Task[None]] = set()
+        self._finishing: dict[asyncio.Task[None], TrackPipeline] = {}
 
     async def emit(self, type_: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """Give the event the next seq, persist it (all but partials), publish it."""
+        """Give the event the next seq, persist it (all but partials), publish it.
+
+        Shielded: a caller cancelled mid-way must not leave a stored event whose seq
+        the counter has not passed.
+        """
+        return await asyncio.shield(self._emit(type_, payload))
+
+    async def _emit(self, type_: str, payload: dict[str, Any]) -> dict[str, Any]:
         async with self._lock:
             event = {"seq": self._seq + 1, "type": type_, **payload}
             if type_ != "transcript.partial":
@@ -87,11 +94,9 @@ class LiveSession:
             del self.tracks[track]
             self._sockets.pop(track, None)
             task = asyncio.create_task(pipeline.finish(), name=f"finish:{track}")
-            self._finishing.add(task)
-            try:
-                await asyncio.shield(task)
-            finally:
-                task.add_done_callback(self._finishing.discard)
+            self._finishing[task] = pipeline
+            task.add_done_callback(lambda t: self._finishing.pop(t, None))
+            await asyncio.shield(task)
 
     async def emit_quietly(self, type_: str, payload: dict[str, Any]) -> None:
         try:
@@ -105,8 +110,9 @@ class LiveSession:
         """Consent withdrawn: stop processing now and discard untranscribed audio."""
         self.consented = False
         await self._stop_tracks(abort=True, code=4403, reason="consent revoked")
-        for task in list(self._finishing):
-            task.cancel()
+        # Tracks whose socket already closed may still be transcribing: stop them too.
+        for pipeline in list(self._finishing.values()):
+            await pipeline.abort()
         await self._set_state("consent_revoked")
 
     async def grant(self, info: SessionInfo) -> None:

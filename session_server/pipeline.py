@@ -78,7 +78,9 @@ class TrackPipeline:
             for request in self._segmenter.flush():
                 await self._dispatch(request)
         finally:
-            await self._results.put(None)
+            task = asyncio.current_task()
+            if task is None or not task.cancelling():
+                await self._results.put(None)  # aborted: _emit is cancelled too
 
     async def _dispatch(self, request: SpeechSegment) -> None:
         memo = self._speculative.get(request.index)

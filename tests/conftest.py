@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import jiwer
@@ -83,31 +84,40 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def server(
-    tmp_path_factory: pytest.TempPathFactory, scheduler: InferenceScheduler
-) -> Iterator[str]:
-    """A real uvicorn server on a free port, sharing the session's model."""
-    port = _free_port()
-    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), port=port)
+@contextmanager
+def serve(settings: Settings, scheduler: InferenceScheduler) -> Iterator[str]:
+    """Run the app on ``settings.port`` in a thread; yields its base URL."""
     config = uvicorn.Config(
         create_app(settings, scheduler),
         host="127.0.0.1",
-        port=port,
+        port=settings.port,
         log_level="warning",
         ws_max_size=1 << 20,
+        timeout_graceful_shutdown=5,  # a hung connection must not hold up the test run
     )
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.time() + 30
     while not srv.started:
-        if time.time() > deadline:
+        if time.time() > deadline or not thread.is_alive():
             raise RuntimeError("server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=30)
+    try:
+        yield f"http://127.0.0.1:{settings.port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, scheduler: InferenceScheduler
+) -> Iterator[str]:
+    """A real uvicorn server on a free port, sharing the session's model."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), port=_free_port())
+    with serve(settings, scheduler) as url:
+        yield url
 
 
 def silence(seconds: float) -> Samples:
