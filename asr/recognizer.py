@@ -20,6 +20,7 @@ import math
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import ctranslate2
 import numpy as np
@@ -61,6 +62,7 @@ class Recognition:
     avg_logprob: float
     compression_ratio: float
     rejected: str = ""  # why the guards dropped it; empty when kept
+    compute_s: float = 0.0  # this job's share of its batch's decode time
 
 
 def compression_ratio(text: str) -> float:
@@ -79,14 +81,20 @@ class WhisperRecognizer:
         )
         self._suppress = list(get_suppressed_tokens(self.tokenizer, [-1]))
 
-    def _features(self, audio: Samples, min_window_s: float) -> tuple[np.ndarray, int]:
+    def window_frames(self, job: DecodeJob) -> int:
+        """Encoder frames for this job: whole seconds, so few shapes recur."""
         cfg = self.config
-        frames = math.ceil(len(audio) / HOP)
-        # Whole seconds only, so that the encoder sees a few recurring shapes.
-        window = min(
+        min_window_s = cfg.min_window_s if job.final else cfg.partial_min_window_s
+        frames = math.ceil(len(job.audio) / HOP)
+        return min(
             MAX_FRAMES,
             max(int(min_window_s * 100), math.ceil(frames / 100 + cfg.window_pad_s) * 100),
         )
+
+    def _features(self, job: DecodeJob) -> tuple[np.ndarray, int]:
+        audio = job.audio
+        frames = math.ceil(len(audio) / HOP)
+        window = self.window_frames(job)
         if frames > window:  # longer than 30 s: the segmenter's cap prevents this
             audio = audio[: window * HOP]
             frames = window
@@ -116,12 +124,11 @@ class WhisperRecognizer:
         if not jobs:
             return []
         try:
-            feats = [
-                self._features(j.audio, cfg.min_window_s if j.final else cfg.partial_min_window_s)
-                for j in jobs
-            ]
-            window = max(mel.shape[1] for mel, _ in feats)
-            batch = np.stack([_pad_frames(mel, window) for mel, _ in feats])
+            feats = [self._features(j) for j in jobs]
+            if len({mel.shape[1] for mel, _ in feats}) > 1:
+                # A job's result must not depend on what else shares its batch.
+                raise ValueError("jobs of one batch must share their encoder window")
+            batch = np.stack([mel for mel, _ in feats])
             encoded = self.model.encode(batch)
             prompts = [self._prompt(j.prompt) for j in jobs]
             # max_length counts the prompt; the budget bounds runaway repetition.
@@ -179,15 +186,19 @@ class WhisperRecognizer:
         )
 
 
-def _pad_frames(mel: np.ndarray, window: int) -> np.ndarray:
-    if mel.shape[1] == window:
-        return mel
-    # Pad with the log-mel value of digital silence, as the feature extractor would.
-    return np.pad(mel, ((0, 0), (0, window - mel.shape[1])), constant_values=float(mel.min()))
-
-
 def _storage(rows: np.ndarray) -> ctranslate2.StorageView:
     return ctranslate2.StorageView.from_array(np.ascontiguousarray(rows))
+
+
+def _looping(text: str, run: int = 4) -> bool:
+    """The same word ``run`` times in a row: short loops the compression guard misses."""
+    words = [w.strip(".,!?").lower() for w in text.split()]
+    count = 1
+    for a, b in pairwise(words):
+        count = count + 1 if a == b and a else 1
+        if count >= run:
+            return True
+    return False
 
 
 def _guard(rec: Recognition, cfg: AsrConfig) -> Recognition:
@@ -196,7 +207,7 @@ def _guard(rec: Recognition, cfg: AsrConfig) -> Recognition:
         reason = "empty"
     elif rec.no_speech_prob > cfg.no_speech_threshold and rec.avg_logprob < cfg.logprob_threshold:
         reason = "no_speech"
-    elif rec.compression_ratio > cfg.compression_ratio_threshold:
+    elif rec.compression_ratio > cfg.compression_ratio_threshold or _looping(rec.text):
         reason = "repetitive"
     elif rec.avg_logprob < cfg.logprob_threshold - 0.5:
         reason = "low_confidence"

@@ -4,8 +4,9 @@ Final-grade jobs (speculative and final decodes) wait in a FIFO and are never
 dropped; partial jobs are coalesced: a stream has at most one pending partial, and a
 newer one replaces it (policy ``coalesce-latest``, counted in ``partials_coalesced``).
 The worker takes up to ``max_batch`` jobs at a time, finals first, and decodes them
-as one batch. Cancelling a stream (consent revoked, session ended) drops its pending
-jobs at once.
+as one batch; a batch only holds jobs with the same encoder window, so a result never
+depends on what else was decoded beside it. Cancelling a stream (consent revoked,
+session ended) drops its pending jobs at once.
 
 >>> sched = InferenceScheduler(recognizer)
 >>> sched.start()
@@ -19,7 +20,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from asr.recognizer import DecodeJob, Recognition, WhisperRecognizer
 from companion.errors import CompanionError, RecognitionError
@@ -103,11 +104,22 @@ class InferenceScheduler:
             return len(self._finals) + len(self._partials)
 
     def _take(self) -> list[_Pending]:
-        batch: list[_Pending] = []
-        while self._finals and len(batch) < self.max_batch:
-            batch.append(self._finals.popleft())
-        while self._partials and len(batch) < self.max_batch:
-            batch.append(self._partials.pop(next(iter(self._partials))))
+        """The oldest final (else partial) and up to max_batch - 1 more of its window."""
+        if self._finals:
+            first = self._finals.popleft()
+        else:
+            first = self._partials.pop(next(iter(self._partials)))
+        window = self.recognizer.window_frames(first.job)
+        batch = [first]
+        for p in list(self._finals) + list(self._partials.values()):
+            if len(batch) == self.max_batch:
+                break
+            if self.recognizer.window_frames(p.job) == window:
+                batch.append(p)
+                if p.job.final:
+                    self._finals.remove(p)
+                else:
+                    del self._partials[p.stream]
         return batch
 
     def _run(self) -> None:
@@ -132,19 +144,22 @@ class InferenceScheduler:
         except Exception as exc:  # never let one bad segment kill the shared worker
             results, error = None, RecognitionError(f"decode failed: {type(exc).__name__}")
         st = self.stats
-        st.busy_s += time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        st.busy_s += elapsed
+        share = elapsed / len(batch)
         st.batches += 1
         st.jobs += len(batch)
         st.max_batch_seen = max(st.max_batch_seen, len(batch))
         st.audio_s += sum(len(p.job.audio) for p in batch) / 16000
         for i, p in enumerate(batch):
-            kind = "final" if p.job.final else "partial"
+            kind = "final-grade" if p.job.final else "partial"
             st.by_kind[kind] = st.by_kind.get(kind, 0) + 1
             if results is None:
                 st.errors += 1
                 p.loop.call_soon_threadsafe(_fail, p.future, error)
             else:
-                _resolve(p, results[i])
+                rec = results[i]
+                _resolve(p, None if rec is None else replace(rec, compute_s=share))
 
 
 def _resolve(p: _Pending, value: Recognition | None) -> None:

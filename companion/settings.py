@@ -81,6 +81,7 @@ class Settings(BaseSettings):
     max_segment_s: float = 15.0
     min_speech_s: float = 0.25
     partial_interval_s: float = 1.0
+    partial_budget: float = 0.06
 
     max_frame_ms: int = 200
     ingress_buffer_s: float = 30.0

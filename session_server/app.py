@@ -36,6 +36,7 @@ from session_server.logs import install_log_guards
 from session_server.schemas import ConsentIn, SessionOut
 from session_server.store import Store, make_engine
 from streaming.audio import PcmDecoder, Resampler, StreamFormat
+from streaming.vad import load_vad_model
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        load_vad_model()  # once, before any session needs it
         db = Database(Store(make_engine(settings.resolved_database_url())))
         sched = scheduler
         if sched is None:
@@ -167,7 +169,11 @@ def create_app(
         resampler = Resampler(fmt.sample_rate)
 
         async def close_socket(code: int, reason: str) -> None:
-            if ws.client_state is WebSocketState.CONNECTED:
+            # After our close frame the client's queued frames can still be received.
+            if (
+                ws.application_state is WebSocketState.CONNECTED
+                and ws.client_state is WebSocketState.CONNECTED
+            ):
                 await ws.close(code, reason)
 
         try:

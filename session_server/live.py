@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 TRACKS = ("therapist", "client", "mixed")
 CloseSocket = Callable[[int, str], Awaitable[None]]
+END_DRAIN_S = 10.0  # how long ending waits for closed sockets to deliver queued frames
 
 
 class LiveSession:
@@ -122,6 +123,18 @@ class LiveSession:
             await self._set_state("created")
 
     async def end(self) -> None:
+        """Close the audio sockets, transcribe everything they delivered, then end.
+
+        A closed socket may still hold frames the client sent before it saw the close:
+        its handler reads them to the disconnect before the track finishes, so ending
+        right after a client hung up loses nothing.
+        """
+        for close in list(self._sockets.values()):
+            await self._close_quietly(close, 1000, "session ended")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + END_DRAIN_S
+        while self.tracks and loop.time() < deadline:
+            await asyncio.sleep(0.02)
         await self._stop_tracks(abort=False, code=1000, reason="session ended")
         await asyncio.gather(*self._finishing, return_exceptions=True)
         await self._hub.db.run(self._hub.db.store.set_state, self.id, "ended")
@@ -134,10 +147,13 @@ class LiveSession:
         for pipeline in tracks.values():
             await (pipeline.abort() if abort else pipeline.finish())
         for close in sockets.values():
-            try:
-                await close(code, reason)
-            except Exception:  # the peer may already be gone
-                log.debug("socket already closed for session %s", self.id)
+            await self._close_quietly(close, code, reason)
+
+    async def _close_quietly(self, close: CloseSocket, code: int, reason: str) -> None:
+        try:
+            await close(code, reason)
+        except Exception:  # the peer may already be gone
+            log.debug("socket already closed for session %s", self.id)
 
     async def _set_state(self, state: str) -> None:
         self.state = state

@@ -51,6 +51,10 @@ class TrackPipeline:
         )
         self._speculative: dict[int, tuple[int, _Result]] = {}
         self._prompt_chars = settings.prompt_chars
+        self._partial_budget = settings.partial_budget
+        self._partial_compute = 0.0  # decode seconds spent on this track's partials
+        self._audio_samples = 0
+        self.partials_skipped = 0
         self._committed = ""  # text of this track's finals, the only text a prompt may hold
         self._tasks = [
             asyncio.create_task(self._segment(), name=f"segment:{track}"),
@@ -73,6 +77,7 @@ class TrackPipeline:
     async def _segment(self) -> None:
         try:
             while (samples := await self.ingress.get()) is not None:
+                self._audio_samples += len(samples)
                 for request in self._segmenter.push(samples):
                     await self._dispatch(request)
             for request in self._segmenter.flush():
@@ -82,7 +87,14 @@ class TrackPipeline:
             if task is None or not task.cancelling():
                 await self._results.put(None)  # aborted: _emit is cancelled too
 
+    def _over_budget(self) -> bool:
+        audio_s = self._audio_samples / TARGET_SAMPLE_RATE
+        return self._partial_compute > self._partial_budget * audio_s
+
     async def _dispatch(self, request: SpeechSegment) -> None:
+        if request.kind is DecodeKind.PARTIAL and self._over_budget():
+            self.partials_skipped += 1
+            return
         memo = self._speculative.get(request.index)
         if request.kind is DecodeKind.FINAL and memo and memo[0] == request.end_sample:
             future = memo[1]  # the speculative decode covered exactly this audio
@@ -117,6 +129,8 @@ class TrackPipeline:
             rec = future.result()
             if rec is None:  # a newer partial replaced this one
                 continue
+            if request.kind is DecodeKind.PARTIAL:
+                self._partial_compute += rec.compute_s
             for update in self._assembler.accept(request, rec):
                 if update.final and self._prompt_chars:
                     self._committed = f"{self._committed} {update.text}"[-4 * self._prompt_chars :]

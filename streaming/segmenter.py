@@ -145,7 +145,9 @@ class VadSegmenter:
             self._last_request = len(self._frames)
             # Only the phrase since the last pause is new: the speculative decode
             # already covers what came before it.
-            begin = self._phrase if self._phrase < len(self._frames) - 1 else 0
+            # A phrase shorter than the interval decodes badly alone: take it all then.
+            long_enough = len(self._frames) - self._phrase >= self._partial_every
+            begin = self._phrase if long_enough else 0
             return [self._request(DecodeKind.PARTIAL, begin, len(self._frames))]
         return []
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
+from importlib.util import find_spec
+from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
@@ -16,10 +17,14 @@ _CONTEXT = 64
 
 
 @cache
-def _session() -> ort.InferenceSession:
+def load_vad_model() -> ort.InferenceSession:
     """The ONNX model shipped in the ``silero-vad`` package, loaded once per process."""
     try:
-        path = resources.files("silero_vad") / "data" / "silero_vad.onnx"
+        # Locate the file without importing the package: its __init__ imports torch (~3 s).
+        spec = find_spec("silero_vad")
+        if spec is None or not spec.submodule_search_locations:
+            raise FileNotFoundError("silero_vad package")
+        path = Path(next(iter(spec.submodule_search_locations))) / "data" / "silero_vad.onnx"
         opts = ort.SessionOptions()
         opts.inter_op_num_threads = 1
         opts.intra_op_num_threads = 1
@@ -38,7 +43,7 @@ class SileroVad:
     """
 
     def __init__(self) -> None:
-        self._session = _session()
+        self._session = load_vad_model()
         self.reset()
 
     def reset(self) -> None:

@@ -70,7 +70,7 @@ async def test_finals_are_never_coalesced_and_all_are_answered(
     st = fresh.stats
     assert st.jobs == 6 and st.partials_coalesced == 0 and st.errors == 0
     assert st.batches >= 2 and st.max_batch_seen == 4  # max_batch bounds a batch
-    assert st.by_kind == {"final": 6}
+    assert st.by_kind == {"final-grade": 6}
     assert st.audio_s == pytest.approx(sum(len(x) for x in p + p[:2]) / SR)
     assert fresh.backlog == 0
 

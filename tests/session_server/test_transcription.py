@@ -87,3 +87,20 @@ async def test_silence_and_noise_produce_no_finals(server: str) -> None:
         await end_session(server, sid)
         events = await asyncio.wait_for(collector, 120)
         assert not [e for e in events if e["type"].startswith("transcript")]
+
+
+async def test_ending_right_after_the_socket_closes_loses_no_audio(
+    server: str, librispeech: list[tuple[np.ndarray, str]]
+) -> None:
+    """Frames the server had not yet read when the client hung up are still transcribed."""
+    audio = np.concatenate([x for a, _ in librispeech for x in (a, silence(1.0))])
+    sid = await new_session(server)
+    collector = asyncio.create_task(collect_until_ended(server, sid))
+    await asyncio.sleep(0.2)
+    await stream(server, sid, audio, frame_ms=200)  # far faster than real time
+    await end_session(server, sid)
+    events = await asyncio.wait_for(collector, 180)
+    reference = " ".join(t for _, t in librispeech)
+    assert wer(reference, finals_text(events)) <= 0.15
+    last = max(e["end"] for e in events if e["type"] == "transcript.final")
+    assert last >= len(audio) / 16000 - 2.5
