@@ -31,8 +31,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy companion session_server streaming asr
 
+# The suite runs on the embedded default (SQLite), then the server tests again on a
+# fresh PostgreSQL database (127.0.0.1:5432) when one is reachable.
+PG_ADMIN ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
 unit: $(STAMP)
 	$(PY) -m pytest -q
+	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+		echo "== server tests on PostgreSQL"; \
+		COMPANION_TEST_POSTGRES=$(PG_ADMIN) $(PY) -m pytest -q tests/session_server; \
+	else echo "== PostgreSQL not reachable on 127.0.0.1:5432: SQLite only"; fi
 
 test: lint typecheck unit
 

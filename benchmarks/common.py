@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import resource
@@ -25,6 +26,8 @@ from asr.recognizer import WhisperRecognizer
 from asr.scheduler import InferenceScheduler
 from companion.settings import TARGET_SAMPLE_RATE, AsrConfig, Settings
 from session_server.app import create_app
+from session_server.bootstrap import ensure_account
+from session_server.client import login
 from streaming.audio import Samples
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -209,6 +212,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+BENCH_PASSWORD = "benchmark clinician password"
+TOKENS: dict[str, str] = {}  # base URL -> bearer token of the benchmark clinician
+
+
 @contextmanager
 def running_server(scheduler: InferenceScheduler) -> Iterator[str]:
     """The real server (uvicorn in a thread) on a free port; yields its base URL."""
@@ -230,8 +237,11 @@ def running_server(scheduler: InferenceScheduler) -> Iterator[str]:
             if time.monotonic() > deadline or not thread.is_alive():
                 raise RuntimeError("server did not start")
             time.sleep(0.05)
+        url = f"http://127.0.0.1:{port}"
         try:
-            yield f"http://127.0.0.1:{port}"
+            ensure_account(settings, "bench", "clinician", BENCH_PASSWORD)
+            TOKENS[url] = asyncio.run(login(url, "bench", BENCH_PASSWORD))
+            yield url
         finally:
             server.should_exit = True
             thread.join(timeout=30)

@@ -22,10 +22,10 @@ import numpy as np
 import websockets
 
 from asr.recognizer import Word
-from benchmarks.common import Utterance, normalize, pct
+from benchmarks.common import TOKENS, Utterance, normalize, pct
 from companion.settings import TARGET_SAMPLE_RATE as SR
 from companion.settings import VadConfig
-from session_server.client import to_pcm
+from session_server.client import to_pcm, ws_ticket
 from streaming.audio import Samples
 from streaming.vad import VAD_FRAME
 
@@ -105,13 +105,22 @@ class SessionRun:
         return [r.event["text"] for r in finals]
 
 
-def _ws(url: str, path: str) -> str:
-    return "ws" + url[4:] + path
+def _http(url: str, timeout: float) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=url, timeout=timeout, headers={"authorization": f"Bearer {TOKENS[url]}"}
+    )
+
+
+async def _ws(url: str, path: str) -> str:
+    """The WebSocket URL with a fresh single-use ticket."""
+    return "ws" + url[4:] + path + f"&ticket={await ws_ticket(url, TOKENS[url])}"
 
 
 async def new_session(url: str) -> str:
-    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
-        r = await http.post("/v1/sessions")
+    async with _http(url, 60) as http:
+        r = await http.post("/v1/clients", json={"label": "Benchmark Client"})
+        r.raise_for_status()
+        r = await http.post("/v1/sessions", json={"client_id": r.json()["id"]})
         r.raise_for_status()
         sid: str = r.json()["id"]
         for party in ("therapist", "client"):
@@ -132,7 +141,7 @@ async def _send(
     path = f"/v1/sessions/{run.sid}/audio?track=mixed"
     # The server reads only as fast as it transcribes: no pings, and a long close wait.
     async with websockets.connect(
-        _ws(url, path), max_size=1 << 22, close_timeout=600, ping_interval=None
+        await _ws(url, path), max_size=1 << 22, close_timeout=600, ping_interval=None
     ) as ws:
         await ws.send(json.dumps({"format": "s16le", "sample_rate": SR, "channels": 1}))
         run.t0 = time.perf_counter()
@@ -176,7 +185,9 @@ async def run_session(
     following = asyncio.Event()
 
     async def follow() -> None:
-        async with websockets.connect(_ws(url, f"/v1/sessions/{run.sid}/events")) as ws:
+        async with websockets.connect(
+            await _ws(url, f"/v1/sessions/{run.sid}/events?since=0")
+        ) as ws:
             following.set()
             async for raw in ws:
                 event = json.loads(raw)
@@ -188,7 +199,7 @@ async def run_session(
     await asyncio.wait_for(following.wait(), 30)
     await asyncio.sleep(0.2 + delay_s)  # the server subscribes after the handshake
     await _send(url, run, audio, frame_ms, realtime, drain_until)
-    async with httpx.AsyncClient(base_url=url, timeout=finish_timeout_s) as http:
+    async with _http(url, finish_timeout_s) as http:
         (await http.post(f"/v1/sessions/{run.sid}/end")).raise_for_status()
     await asyncio.wait_for(follower, finish_timeout_s)
     return run

@@ -83,6 +83,19 @@ class Settings(BaseSettings):
     partial_interval_s: float = 1.0
     partial_budget: float = 0.06
 
+    # Security (see README, "Production checklist").
+    key_file: Path | None = None  # key ring; default <data_dir>/keys.json, created once
+    data_key: str = ""  # base64 AES-256 key, instead of a key file
+    require_totp: bool = False
+    idle_timeout_minutes: int = 15
+    bearer_minutes: int = 60
+    max_failed_logins: int = 5
+    lockout_minutes: int = 15
+    audit_retention_days: int = 6 * 365
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    allow_insecure_bind: bool = False
+
     max_frame_ms: int = 200
     ingress_buffer_s: float = 30.0
     max_pending_finals: int = 8
@@ -107,6 +120,13 @@ class Settings(BaseSettings):
             beam_size=self.beam_size,
             prompt_chars=self.prompt_chars,
         )
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert is not None and self.tls_key is not None
+
+    def resolved_key_file(self) -> Path:
+        return self.key_file or self.data_dir / "keys.json"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

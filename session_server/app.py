@@ -1,8 +1,10 @@
-"""The FastAPI application: HTTP API, audio and event WebSockets.
+"""The FastAPI application: middleware, error mapping, audio and event WebSockets.
 
-Error mapping lives here only: ``SessionNotFoundError`` → 404 / close 4404,
-``ConsentRequiredError`` → 409 / close 4403, ``SessionStateError`` → 409 / close 4409,
-``AudioFormatError`` → close 1007, ``FrameTooLargeError`` → close 1009.
+Error mapping lives here only: ``AuthenticationError`` → 401 / close 4401,
+``PermissionDeniedError`` → 404 when hidden, else 403 / close 4404 or 4403,
+``SessionNotFoundError`` → 404 / 4404, ``ConsentRequiredError`` → 409 / 4403,
+``SessionStateError`` → 409 / 4409, ``AudioFormatError`` → 1007,
+``FrameTooLargeError`` → 1009.
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ from asr.recognizer import WhisperRecognizer
 from asr.scheduler import InferenceScheduler
 from companion.errors import (
     AudioFormatError,
+    AuthenticationError,
+    AuthError,
     ConsentRequiredError,
     FrameTooLargeError,
+    PermissionDeniedError,
     SessionError,
     SessionNotFoundError,
     SessionStateError,
@@ -31,9 +36,16 @@ from companion.errors import (
 from companion.settings import Settings
 from session_server.bus import InProcessBus
 from session_server.db import Database
+from session_server.http_security import SecurityHeaders
 from session_server.live import TRACKS, SessionHub
 from session_server.logs import install_log_guards
-from session_server.schemas import ConsentIn, SessionOut
+from session_server.routes_auth import router as auth_router
+from session_server.routes_sessions import router as sessions_router
+from session_server.security.accounts import AccountPolicy, Accounts, Principal
+from session_server.security.audit import AuditLog
+from session_server.security.crypto import load_key_ring
+from session_server.security.policy import Need, check_record
+from session_server.services import Services, services
 from session_server.store import Store, make_engine
 from streaming.audio import PcmDecoder, Resampler, StreamFormat
 from streaming.vad import load_vad_model
@@ -41,16 +53,42 @@ from streaming.vad import load_vad_model
 log = logging.getLogger(__name__)
 
 HEADER_TIMEOUT_S = 10.0
-WS_CODES: dict[type[SessionError], int] = {
-    SessionNotFoundError: 4404,
-    ConsentRequiredError: 4403,
-    SessionStateError: 4409,
-}
-HTTP_CODES: dict[type[SessionError], int] = {
-    SessionNotFoundError: 404,
-    ConsentRequiredError: 409,
-    SessionStateError: 409,
-}
+WS_CODES: list[tuple[type[Exception], int]] = [
+    (AuthenticationError, 4401),
+    (SessionNotFoundError, 4404),
+    (ConsentRequiredError, 4403),
+    (SessionStateError, 4409),
+    (PermissionDeniedError, 4403),
+]
+HTTP_CODES: list[tuple[type[Exception], int]] = [
+    (AuthenticationError, 401),
+    (SessionNotFoundError, 404),
+    (ConsentRequiredError, 409),
+    (SessionStateError, 409),
+    (PermissionDeniedError, 403),
+]
+
+
+def open_stores(settings: Settings) -> tuple[Store, Accounts, AuditLog]:
+    """The database (migrated), key ring, accounts and audit log of this installation."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    keys = load_key_ring(settings.resolved_key_file(), settings.data_key, create=True)
+    store = Store(make_engine(settings.resolved_database_url()), keys)
+    policy = AccountPolicy(
+        max_failures=settings.max_failed_logins,
+        lockout_minutes=settings.lockout_minutes,
+        idle_timeout_minutes=settings.idle_timeout_minutes,
+        bearer_minutes=settings.bearer_minutes,
+        require_totp=settings.require_totp,
+    )
+    return store, Accounts(store.engine, keys, policy), AuditLog(store.engine, keys)
+
+
+def build_services(settings: Settings, scheduler: InferenceScheduler) -> Services:
+    store, accounts, audit_log = open_stores(settings)
+    db = Database(store)
+    hub = SessionHub(settings, db, InProcessBus(settings.subscriber_queue), scheduler)
+    return Services(settings, db, store, accounts, audit_log, hub)
 
 
 def create_app(
@@ -64,97 +102,57 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         load_vad_model()  # once, before any session needs it
-        db = Database(Store(make_engine(settings.resolved_database_url())))
         sched = scheduler
         if sched is None:
             asr = settings.asr_config()
             sched = InferenceScheduler(WhisperRecognizer(load_model(asr), asr))
         sched.start()
-        app.state.hub = SessionHub(settings, db, InProcessBus(settings.subscriber_queue), sched)
+        svc = build_services(settings, sched)
+        app.state.services = svc
+        await svc.db.run(svc.audit_log.prune, settings.audit_retention_days)
         yield
-        await app.state.hub.shutdown()
+        await svc.hub.shutdown()
         if scheduler is None:
             sched.stop()
-        db.close()
+        svc.db.close()
 
-    app = FastAPI(title="Session companion", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Session companion", version="0.2.0", lifespan=lifespan)
+    app.add_middleware(SecurityHeaders, hsts=settings.tls)
+    app.include_router(auth_router)
+    app.include_router(sessions_router)
 
     @app.exception_handler(SessionError)
-    async def session_error(_: Request, exc: SessionError) -> JSONResponse:
-        status = next((c for t, c in HTTP_CODES.items() if isinstance(exc, t)), 400)
-        return JSONResponse({"detail": str(exc)}, status_code=status)
-
-    def hub(request: Request | WebSocket) -> SessionHub:
-        h: SessionHub = request.app.state.hub
-        return h
+    @app.exception_handler(AuthError)
+    async def mapped_error(request: Request, exc: Exception) -> JSONResponse:
+        status = next((c for t, c in HTTP_CODES if isinstance(exc, t)), 400)
+        detail = str(exc)
+        if isinstance(exc, PermissionDeniedError):
+            who: Principal | None = getattr(request.state, "principal", None)
+            await services(request).audit(
+                who, f"{request.method} {_route(request)}"[:48], request.url.path[:96], "denied"
+            )
+            if exc.hide:
+                status, detail = 404, "not found"
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 
     @app.get("/healthz")
     async def healthz(request: Request) -> dict[str, Any]:
-        st = hub(request).scheduler.stats
-        return {"status": "ok", "asr_jobs": st.jobs, "asr_backlog": hub(request).scheduler.backlog}
-
-    @app.post("/v1/sessions", status_code=201)
-    async def create_session(request: Request) -> SessionOut:
-        h = hub(request)
-        info = await h.db.run(h.db.store.create_session)
-        return SessionOut.of(info)
-
-    @app.get("/v1/sessions/{session_id}")
-    async def get_session(session_id: str, request: Request) -> SessionOut:
-        h = hub(request)
-        info = await h.db.run(h.db.store.get_session, session_id)
-        live = await h.get(session_id)
-        return SessionOut.of(info, live.state, sorted(live.tracks))
-
-    @app.post("/v1/sessions/{session_id}/consent")
-    async def consent(session_id: str, body: ConsentIn, request: Request) -> SessionOut:
-        h = hub(request)
-        live = await h.get(session_id)
-        if live.state == "ended":
-            raise SessionStateError(f"session {session_id} has ended")
-        info = await h.db.run(
-            h.db.store.add_consent,
-            session_id,
-            body.party,
-            body.granted,
-            body.method,
-            body.text_version,
-        )
-        if body.granted:
-            await live.grant(info)
-        else:
-            await live.revoke()
-        return SessionOut.of(info, live.state, sorted(live.tracks))
-
-    @app.post("/v1/sessions/{session_id}/end")
-    async def end_session(session_id: str, request: Request) -> SessionOut:
-        h = hub(request)
-        live = await h.get(session_id)
-        if live.state != "ended":
-            await live.end()
-        info = await h.db.run(h.db.store.get_session, session_id)
-        return SessionOut.of(info)
-
-    @app.get("/v1/sessions/{session_id}/transcript")
-    async def transcript(session_id: str, request: Request) -> dict[str, Any]:
-        h = hub(request)
-        await h.db.run(h.db.store.get_session, session_id)
-        return {
-            "session_id": session_id,
-            "segments": await h.db.run(h.db.store.segments, session_id),
-        }
+        sched = services(request).hub.scheduler
+        return {"status": "ok", "asr_jobs": sched.stats.jobs, "asr_backlog": sched.backlog}
 
     @app.websocket("/v1/sessions/{session_id}/audio")
-    async def audio(ws: WebSocket, session_id: str, track: str = "mixed") -> None:
+    async def audio(ws: WebSocket, session_id: str, track: str = "mixed", ticket: str = "") -> None:
         await ws.accept()
         if track not in TRACKS:
             await ws.close(1008, f"track must be one of {', '.join(TRACKS)}")
             return
-        h = hub(ws)
+        svc = services(ws)
         try:
-            live = await h.get(session_id)
+            await _authorize_ws(svc, ticket, session_id, "audio.stream")
+            live = await svc.hub.get(session_id)
             live.check_audio_allowed()
-        except SessionError as exc:
+        except (SessionError, AuthError) as exc:
             await _close_for(ws, exc)
             return
         try:
@@ -196,7 +194,7 @@ def create_app(
         except AudioFormatError as exc:
             await close_socket(1007, _reason("bad audio frame", exc))
         except (WebSocketDisconnect, RuntimeError):
-            pass  # the peer left, or consent revocation closed the socket
+            pass  # the peer left, or consent withdrawal closed the socket
         finally:
             tail = resampler.flush()
             if len(tail) and live.tracks.get(track) is pipeline:
@@ -205,9 +203,9 @@ def create_app(
         await close_socket(1000, "stream complete")
 
     @app.websocket("/v1/sessions/{session_id}/events")
-    async def events(ws: WebSocket, session_id: str, since: str = "0") -> None:
+    async def events(ws: WebSocket, session_id: str, since: str = "0", ticket: str = "") -> None:
         await ws.accept()
-        h = hub(ws)
+        svc = services(ws)
         try:
             last = int(since)
             if last < 0:
@@ -216,13 +214,14 @@ def create_app(
             await ws.close(1007, "since must be a non-negative integer")
             return
         try:
-            await h.get(session_id)
-        except SessionError as exc:
+            await _authorize_ws(svc, ticket, session_id, "events.subscribe")
+            await svc.hub.get(session_id)
+        except (SessionError, AuthError) as exc:
             await _close_for(ws, exc)
             return
         reader = asyncio.create_task(_drain(ws))
         try:
-            await _stream_events(ws, h, session_id, last, reader)
+            await _stream_events(ws, svc, session_id, last, reader)
         except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
@@ -231,14 +230,35 @@ def create_app(
     return app
 
 
+async def _authorize_ws(svc: Services, ticket: str, session_id: str, action: str) -> None:
+    """A valid single-use ticket of a caller who may reach this session's PHI."""
+    if not ticket:
+        raise AuthenticationError("a ticket from POST /v1/auth/ws-ticket is required")
+    try:
+        who = await svc.db.run(svc.accounts.resolve, ticket, ("ticket",))
+    except AuthenticationError:
+        await svc.audit(None, action, f"session:{session_id[:32]}", "denied", "bad ticket")
+        raise
+    try:
+        info = await svc.db.run(svc.store.get_session, session_id)
+        check_record(who, info.practice_id, info.clinician_id, Need.PHI)
+    except (PermissionDeniedError, SessionNotFoundError) as exc:
+        await svc.audit(who, action, f"session:{session_id[:32]}", "denied")
+        if isinstance(exc, PermissionDeniedError) and exc.hide:
+            raise SessionNotFoundError(f"unknown session {session_id[:32]!r}") from None
+        raise
+    await svc.audit(who, action, f"session:{session_id}", "ok")
+
+
 async def _stream_events(
-    ws: WebSocket, h: SessionHub, session_id: str, last: int, reader: asyncio.Task[None]
+    ws: WebSocket, svc: Services, session_id: str, last: int, reader: asyncio.Task[None]
 ) -> None:
     """Replay from the store after ``last``, then follow live; never a duplicate."""
+    bus = svc.hub.bus
     while not reader.done():
-        sub = h.bus.subscribe(session_id)
+        sub = bus.subscribe(session_id)
         try:
-            for event in await h.db.run(h.db.store.events_since, session_id, last):
+            for event in await svc.db.run(svc.store.events_since, session_id, last):
                 await ws.send_json(event)
                 last = event["seq"]
             while not sub.lagged and not reader.done():
@@ -252,7 +272,7 @@ async def _stream_events(
                     await ws.send_json(event)
                     last = event["seq"]
         finally:
-            h.bus.unsubscribe(sub)
+            bus.unsubscribe(sub)
 
 
 async def _drain(ws: WebSocket) -> None:
@@ -263,9 +283,14 @@ async def _drain(ws: WebSocket) -> None:
             return
 
 
-async def _close_for(ws: WebSocket, exc: SessionError) -> None:
-    code = next((c for t, c in WS_CODES.items() if isinstance(exc, t)), 1008)
+async def _close_for(ws: WebSocket, exc: Exception) -> None:
+    code = next((c for t, c in WS_CODES if isinstance(exc, t)), 1008)
     await ws.close(code, _reason(type(exc).__name__, exc))
+
+
+def _route(request: Request) -> str:
+    route = request.scope.get("route")
+    return str(getattr(route, "path", request.url.path))
 
 
 def _reason(prefix: str, exc: BaseException) -> str:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 
 from companion.errors import CompanionError
 from companion.settings import AsrConfig, Settings
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -23,12 +26,22 @@ def _serve(args: argparse.Namespace) -> int:
         if v is not None
     }
     settings = Settings(**overrides)
+    if settings.host not in LOOPBACK and not settings.tls and not settings.allow_insecure_bind:
+        print(
+            "companion: refusing to serve PHI without TLS on a non-loopback address; set "
+            "COMPANION_TLS_CERT and COMPANION_TLS_KEY (or COMPANION_ALLOW_INSECURE_BIND=1 "
+            "behind a TLS-terminating proxy)",
+            file=sys.stderr,
+        )
+        return 2
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         ws_max_size=1 << 20,
         log_level="info",
+        ssl_certfile=str(settings.tls_cert) if settings.tls else None,
+        ssl_keyfile=str(settings.tls_key) if settings.tls else None,
     )
     return 0
 
@@ -66,12 +79,20 @@ def _transcribe(args: argparse.Namespace) -> int:
 
 
 def _stream(args: argparse.Namespace) -> int:
-    from session_server.client import stream_file
+    import getpass
+    import os
+
+    from session_server.client import login, stream_file
 
     tracks = args.tracks.split(",")
+    token = os.environ.get("COMPANION_TOKEN", "")
+    if not token:
+        password = os.environ.get("COMPANION_PASSWORD") or getpass.getpass("password: ")
+        token = asyncio.run(login(args.url, args.user, password))
     asyncio.run(
         stream_file(
             args.url,
+            token,
             args.session,
             Path(args.file),
             tracks=tracks,
@@ -107,7 +128,16 @@ def parser() -> argparse.ArgumentParser:
         help="track name, or two names for a stereo file's channels (e.g. therapist,client)",
     )
     c.add_argument("--realtime", action="store_true", help="pace the audio in real time")
+    c.add_argument(
+        "--user",
+        default=os.environ.get("USER", ""),
+        help="account to sign in as (password from COMPANION_PASSWORD or a prompt; "
+        "or set COMPANION_TOKEN)",
+    )
     c.set_defaults(run=_stream)
+    from session_server.cli_admin import add_parsers
+
+    add_parsers(sub)
     return p
 
 

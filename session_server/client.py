@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import soundfile as sf
 import soxr
@@ -24,6 +25,26 @@ def _ws_url(base: str, path: str) -> str:
     return base + path
 
 
+async def login(url: str, username: str, password: str, totp: str | None = None) -> str:
+    """A bearer token for the API."""
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        r = await http.post(
+            "/v1/auth/token", json={"username": username, "password": password, "totp": totp}
+        )
+        r.raise_for_status()
+        token: str = r.json()["access_token"]
+        return token
+
+
+async def ws_ticket(url: str, token: str) -> str:
+    """A single-use ticket for one WebSocket connection."""
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        r = await http.post("/v1/auth/ws-ticket", headers={"authorization": f"Bearer {token}"})
+        r.raise_for_status()
+        ticket: str = r.json()["ticket"]
+        return ticket
+
+
 def to_pcm(samples: np.ndarray) -> bytes:
     pcm: bytes = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
     return pcm
@@ -31,6 +52,7 @@ def to_pcm(samples: np.ndarray) -> bytes:
 
 async def send_track(
     url: str,
+    token: str,
     session: str,
     track: str,
     audio: np.ndarray,
@@ -43,7 +65,11 @@ async def send_track(
     """Stream mono float audio as s16le frames; returns the server's close code and reason."""
     step = rate * frame_ms // 1000
     async with websockets.connect(
-        _ws_url(url, f"/v1/sessions/{session}/audio?track={track}"), max_size=2**22
+        _ws_url(
+            url,
+            f"/v1/sessions/{session}/audio?track={track}&ticket={await ws_ticket(url, token)}",
+        ),
+        max_size=2**22,
     ) as ws:
         await ws.send(json.dumps({"format": "s16le", "sample_rate": rate, "channels": 1}))
         t0 = time.perf_counter()
@@ -63,11 +89,14 @@ async def send_track(
 
 
 async def follow_events(
-    url: str, session: str, handle: Callable[[dict[str, Any]], bool], since: int = 0
+    url: str, token: str, session: str, handle: Callable[[dict[str, Any]], bool], since: int = 0
 ) -> None:
     """Call ``handle`` on each event until it returns True."""
     async with websockets.connect(
-        _ws_url(url, f"/v1/sessions/{session}/events?since={since}")
+        _ws_url(
+            url,
+            f"/v1/sessions/{session}/events?since={since}&ticket={await ws_ticket(url, token)}",
+        )
     ) as ws:
         async for raw in ws:
             if handle(json.loads(raw)):
@@ -85,6 +114,7 @@ def load_file(path: Path) -> tuple[np.ndarray, int]:
 
 async def stream_file(
     url: str,
+    token: str,
     session: str,
     path: Path,
     *,
@@ -104,15 +134,14 @@ async def stream_file(
         printer(event)
         return event.get("type") == "session.state" and event.get("state") == "ended"
 
-    follower = asyncio.create_task(follow_events(url, session, handle))
+    follower = asyncio.create_task(follow_events(url, token, session, handle))
     await asyncio.gather(
         *(
-            send_track(url, session, t, c, rate, frame_ms=frame_ms, realtime=realtime)
+            send_track(url, token, session, t, c, rate, frame_ms=frame_ms, realtime=realtime)
             for t, c in zip(tracks, channels, strict=False)
         )
     )
-    import httpx
-
     async with httpx.AsyncClient(base_url=url, timeout=120) as http:
-        (await http.post(f"/v1/sessions/{session}/end")).raise_for_status()
+        auth = {"authorization": f"Bearer {token}"}
+        (await http.post(f"/v1/sessions/{session}/end", headers=auth)).raise_for_status()
     await asyncio.wait_for(follower, 60)

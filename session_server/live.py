@@ -107,19 +107,19 @@ class LiveSession:
             log.exception("could not emit %s for session %s", type_, self.id)
             raise
 
-    async def revoke(self) -> None:
-        """Consent withdrawn: stop processing now and discard untranscribed audio."""
+    async def withdraw(self, consent_state: str) -> None:
+        """Consent paused or revoked: stop processing now, discard untranscribed audio."""
         self.consented = False
-        await self._stop_tracks(abort=True, code=4403, reason="consent revoked")
+        await self._stop_tracks(abort=True, code=4403, reason=f"consent {consent_state}")
         # Tracks whose socket already closed may still be transcribing: stop them too.
         for pipeline in list(self._finishing.values()):
             await pipeline.abort()
-        await self._set_state("consent_revoked")
+        await self._set_state(f"consent_{consent_state}")
 
     async def grant(self, info: SessionInfo) -> None:
         was = self.consented
         self.consented = info.consented
-        if self.consented and not was and self.state == "consent_revoked":
+        if self.consented and not was and self.state.startswith("consent_"):
             await self._set_state("created")
 
     async def end(self) -> None:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from session_server.store import SessionInfo
+from session_server.store import ClientInfo, SessionInfo
 
 
 class ConsentIn(BaseModel):
@@ -17,11 +17,47 @@ class ConsentIn(BaseModel):
     granted: bool
     method: Literal["verbal", "written"]
     text_version: str = Field(min_length=1, max_length=64)
+    # Finer than ``granted``: a pause stops capture like a revocation, to be resumed.
+    state: Literal["granted", "paused", "revoked"] | None = None
+
+    def resolved_state(self) -> str:
+        if self.state is not None:
+            return self.state
+        return "granted" if self.granted else "revoked"
+
+
+class SessionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    client_id: str = Field(min_length=1, max_length=32)
+
+
+class ClientIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: str = Field(min_length=1, max_length=200)
+    clinician_id: str | None = Field(default=None, max_length=32)
+
+
+class ClientOut(BaseModel):
+    id: str
+    clinician_id: str
+    label: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, c: ClientInfo, with_label: bool) -> ClientOut:
+        return cls(
+            id=c.id,
+            clinician_id=c.clinician_id,
+            label=c.label if with_label else None,
+            created_at=c.created_at,
+        )
 
 
 class SessionOut(BaseModel):
     id: str
     state: str
+    client_id: str
+    clinician_id: str
     created_at: datetime
     ended_at: datetime | None
     consents: dict[str, dict[str, Any]]
@@ -35,6 +71,8 @@ class SessionOut(BaseModel):
         return cls(
             id=info.id,
             state=state or info.state,
+            client_id=info.client_id,
+            clinician_id=info.clinician_id,
             created_at=info.created_at,
             ended_at=info.ended_at,
             consents=info.consents,

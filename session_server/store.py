@@ -1,8 +1,8 @@
-"""Persistence of sessions, consents, transcript segments and events (SQLAlchemy 2).
+"""Persistence of practices' clinical data: clients, sessions, consents, transcript, events.
 
-SQLite under the data folder is the embedded default; any SQLAlchemy URL works.
-All calls are synchronous: the server runs them on one database thread
-(:class:`session_server.db.Database`) so that the event loop never blocks.
+PHI columns are encrypted with the key ring (AES-256-GCM, associated data = the row's
+place); everything else is plain. All calls are synchronous: the server runs them on
+one database thread (:class:`session_server.db.Database`), never on the event loop.
 """
 
 from __future__ import annotations
@@ -10,92 +10,59 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Float,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    create_engine,
-    event,
-    func,
-    select,
-)
+from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
 from companion.errors import SessionNotFoundError
+from session_server.migrate import upgrade
+from session_server.models import (
+    Client,
+    ConsentRow,
+    EventRow,
+    Practice,
+    SegmentRow,
+    SessionRow,
+    User,
+    utcnow,
+)
+from session_server.security.crypto import KeyRing
 
 PARTIES = ("therapist", "client")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class SessionRow(Base):
-    __tablename__ = "sessions"
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    state: Mapped[str] = mapped_column(String(16), default="created")
-    created_at: Mapped[datetime] = mapped_column(default=_now)
-    ended_at: Mapped[datetime | None] = mapped_column(default=None)
-
-
-class ConsentRow(Base):
-    __tablename__ = "consents"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
-    party: Mapped[str] = mapped_column(String(16))
-    granted: Mapped[bool] = mapped_column(Boolean)
-    method: Mapped[str] = mapped_column(String(16))
-    text_version: Mapped[str] = mapped_column(String(64))
-    recorded_at: Mapped[datetime] = mapped_column(default=_now)
-
-
-class SegmentRow(Base):
-    __tablename__ = "segments"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
-    track: Mapped[str] = mapped_column(String(16))
-    start: Mapped[float] = mapped_column(Float)
-    end: Mapped[float] = mapped_column(Float)
-    text: Mapped[str] = mapped_column(Text)
-    words: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-
-
-class EventRow(Base):
-    __tablename__ = "events"
-    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
-    type: Mapped[str] = mapped_column(String(32))
-    payload: Mapped[str] = mapped_column(Text)
+CONSENT_STATES = ("pending", "granted", "paused", "revoked")
 
 
 @dataclass(frozen=True, slots=True)
 class SessionInfo:
     id: str
     state: str
+    practice_id: str
+    client_id: str
+    clinician_id: str
     created_at: datetime
     ended_at: datetime | None
     consents: dict[str, dict[str, Any]]
 
     @property
     def consented(self) -> bool:
-        return all(self.consents.get(p, {}).get("granted") for p in PARTIES)
+        return all(self.consents.get(p, {}).get("state") == "granted" for p in PARTIES)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientInfo:
+    id: str
+    practice_id: str
+    clinician_id: str
+    label: str
+    created_at: datetime
 
 
 def make_engine(url: str) -> Engine:
+    # hide_parameters: SQL parameters may hold PHI; keep them out of logs and errors.
     if url.startswith("sqlite"):
-        # hide_parameters: SQL parameters hold PHI; keep them out of logs and errors.
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
@@ -110,15 +77,74 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
-class Store:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        Base.metadata.create_all(engine)
+def new_id() -> str:
+    return uuid.uuid4().hex
 
-    def create_session(self) -> SessionInfo:
-        session_id = uuid.uuid4().hex
+
+class Store:
+    def __init__(self, engine: Engine, keys: KeyRing, migrate: bool = True) -> None:
+        self.engine = engine
+        self.keys = keys
+        if migrate:
+            upgrade(engine)
+
+    # -- practices and clients -------------------------------------------------------
+
+    def ensure_practice(self, name: str = "Practice") -> str:
+        """The practice of this installation (created on first use)."""
         with Session(self.engine) as db, db.begin():
-            db.add(SessionRow(id=session_id))
+            row = db.scalars(select(Practice).order_by(Practice.created_at)).first()
+            if row is None:
+                row = Practice(id=new_id(), name=name)
+                db.add(row)
+            return row.id
+
+    def create_client(self, practice_id: str, clinician_id: str, label: str) -> ClientInfo:
+        client_id = new_id()
+        with Session(self.engine) as db, db.begin():
+            db.add(
+                Client(
+                    id=client_id,
+                    practice_id=practice_id,
+                    clinician_id=clinician_id,
+                    label_enc=self.keys.encrypt(label, f"clients.label:{client_id}"),
+                )
+            )
+        return self.get_client(client_id)
+
+    def get_client(self, client_id: str) -> ClientInfo:
+        with Session(self.engine) as db:
+            row = db.get(Client, client_id)
+            if row is None:
+                raise SessionNotFoundError(f"unknown client {client_id[:32]!r}")
+            return self._client(row)
+
+    def list_clients(self, clinician_ids: set[str] | None, practice_id: str) -> list[ClientInfo]:
+        """The practice's clients, or only those of these clinicians."""
+        with Session(self.engine) as db:
+            q = select(Client).where(Client.practice_id == practice_id)
+            if clinician_ids is not None:
+                q = q.where(Client.clinician_id.in_(clinician_ids))
+            return [self._client(r) for r in db.scalars(q.order_by(Client.created_at))]
+
+    def _client(self, row: Client) -> ClientInfo:
+        label = self.keys.decrypt(row.label_enc, f"clients.label:{row.id}")
+        return ClientInfo(row.id, row.practice_id, row.clinician_id, label, row.created_at)
+
+    # -- sessions and consent --------------------------------------------------------
+
+    def create_session(self, client_id: str) -> SessionInfo:
+        client = self.get_client(client_id)
+        session_id = new_id()
+        with Session(self.engine) as db, db.begin():
+            db.add(
+                SessionRow(
+                    id=session_id,
+                    practice_id=client.practice_id,
+                    client_id=client.id,
+                    clinician_id=client.clinician_id,
+                )
+            )
         return self.get_session(session_id)
 
     def get_session(self, session_id: str) -> SessionInfo:
@@ -126,7 +152,7 @@ class Store:
             row = db.get(SessionRow, session_id)
             if row is None:
                 raise SessionNotFoundError(f"unknown session {session_id[:32]!r}")
-            consents: dict[str, dict[str, Any]] = {}
+            consents: dict[str, dict[str, Any]] = {p: {"state": "pending"} for p in PARTIES}
             rows = db.scalars(
                 select(ConsentRow)
                 .where(ConsentRow.session_id == session_id)
@@ -134,12 +160,31 @@ class Store:
             )
             for c in rows:
                 consents[c.party] = {
-                    "granted": c.granted,
+                    "state": c.state,
+                    "granted": c.state == "granted",
                     "method": c.method,
                     "text_version": c.text_version,
+                    "recorded_by": c.recorded_by,
                     "recorded_at": c.recorded_at.isoformat(),
                 }
-            return SessionInfo(row.id, row.state, row.created_at, row.ended_at, consents)
+            return SessionInfo(
+                row.id,
+                row.state,
+                row.practice_id,
+                row.client_id,
+                row.clinician_id,
+                row.created_at,
+                row.ended_at,
+                consents,
+            )
+
+    def list_sessions(self, clinician_ids: set[str] | None, practice_id: str) -> list[SessionInfo]:
+        with Session(self.engine) as db:
+            q = select(SessionRow.id).where(SessionRow.practice_id == practice_id)
+            if clinician_ids is not None:
+                q = q.where(SessionRow.clinician_id.in_(clinician_ids))
+            ids = list(db.scalars(q.order_by(SessionRow.created_at)))
+        return [self.get_session(i) for i in ids]
 
     def set_state(self, session_id: str, state: str) -> None:
         with Session(self.engine) as db, db.begin():
@@ -148,10 +193,16 @@ class Store:
                 raise SessionNotFoundError(f"unknown session {session_id[:32]!r}")
             row.state = state
             if state == "ended":
-                row.ended_at = _now()
+                row.ended_at = utcnow()
 
     def add_consent(
-        self, session_id: str, party: str, granted: bool, method: str, text_version: str
+        self,
+        session_id: str,
+        party: str,
+        state: str,
+        method: str,
+        text_version: str,
+        recorded_by: str,
     ) -> SessionInfo:
         self.get_session(session_id)
         with Session(self.engine) as db, db.begin():
@@ -159,34 +210,58 @@ class Store:
                 ConsentRow(
                     session_id=session_id,
                     party=party,
-                    granted=granted,
+                    state=state,
                     method=method,
                     text_version=text_version,
+                    recorded_by=recorded_by,
                 )
             )
         return self.get_session(session_id)
 
+    def consent_history(self, session_id: str) -> list[dict[str, Any]]:
+        with Session(self.engine) as db:
+            rows = db.scalars(
+                select(ConsentRow)
+                .where(ConsentRow.session_id == session_id)
+                .order_by(ConsentRow.id)
+            )
+            return [
+                {
+                    "party": c.party,
+                    "state": c.state,
+                    "method": c.method,
+                    "text_version": c.text_version,
+                    "recorded_by": c.recorded_by,
+                    "recorded_at": c.recorded_at.isoformat(),
+                }
+                for c in rows
+            ]
+
+    # -- events and transcript -------------------------------------------------------
+
     def append_event(self, session_id: str, seq: int, type_: str, payload: dict[str, Any]) -> None:
-        """Persist an event; a final transcript event also stores its segment."""
+        """Persist an event (encrypted); a final transcript event also stores its segment."""
+        body = json.dumps(payload, separators=(",", ":"))
         with Session(self.engine) as db, db.begin():
             db.add(
                 EventRow(
                     session_id=session_id,
                     seq=seq,
                     type=type_,
-                    payload=json.dumps(payload, separators=(",", ":")),
+                    payload_enc=self.keys.encrypt(body, f"events:{session_id}:{seq}"),
                 )
             )
             if type_ == "transcript.final":
+                seg_id = payload["segment_id"]
+                text = json.dumps({"text": payload["text"], "words": payload["words"]})
                 db.merge(
                     SegmentRow(
-                        id=payload["segment_id"],
+                        id=seg_id,
                         session_id=session_id,
                         track=payload["track"],
                         start=payload["start"],
                         end=payload["end"],
-                        text=payload["text"],
-                        words=payload["words"],
+                        body_enc=self.keys.encrypt(text, f"segments:{session_id}:{seg_id}"),
                     )
                 )
 
@@ -197,7 +272,10 @@ class Store:
                 .where(EventRow.session_id == session_id, EventRow.seq > since)
                 .order_by(EventRow.seq)
             )
-            return [json.loads(r.payload) for r in rows]
+            return [
+                json.loads(self.keys.decrypt(r.payload_enc, f"events:{session_id}:{r.seq}"))
+                for r in rows
+            ]
 
     def max_seq(self, session_id: str) -> int:
         with Session(self.engine) as db:
@@ -213,14 +291,35 @@ class Store:
                 .where(SegmentRow.session_id == session_id)
                 .order_by(SegmentRow.start)
             )
-            return [
-                {
-                    "segment_id": r.id,
-                    "track": r.track,
-                    "start": r.start,
-                    "end": r.end,
-                    "text": r.text,
-                    "words": r.words,
-                }
-                for r in rows
-            ]
+            out = []
+            for r in rows:
+                body = json.loads(self.keys.decrypt(r.body_enc, f"segments:{session_id}:{r.id}"))
+                out.append(
+                    {"segment_id": r.id, "track": r.track, "start": r.start, "end": r.end, **body}
+                )
+            return out
+
+    # -- keys --------------------------------------------------------------------------
+
+    def reencrypt_all(self) -> dict[str, int]:
+        """Re-encrypt every PHI value under the active key (after ``KeyRing.rotate``)."""
+        counts = {"clients": 0, "events": 0, "segments": 0, "users": 0}
+        k = self.keys
+        with Session(self.engine) as db, db.begin():
+            for c in db.scalars(select(Client)):
+                ctx = f"clients.label:{c.id}"
+                c.label_enc = k.encrypt(k.decrypt(c.label_enc, ctx), ctx)
+                counts["clients"] += 1
+            for e in db.scalars(select(EventRow)):
+                ctx = f"events:{e.session_id}:{e.seq}"
+                e.payload_enc = k.encrypt(k.decrypt(e.payload_enc, ctx), ctx)
+                counts["events"] += 1
+            for s in db.scalars(select(SegmentRow)):
+                ctx = f"segments:{s.session_id}:{s.id}"
+                s.body_enc = k.encrypt(k.decrypt(s.body_enc, ctx), ctx)
+                counts["segments"] += 1
+            for u in db.scalars(select(User).where(User.totp_secret_enc.is_not(None))):
+                ctx = f"users.totp:{u.id}"
+                u.totp_secret_enc = k.encrypt(k.decrypt(u.totp_secret_enc or "", ctx), ctx)
+                counts["users"] += 1
+        return counts

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import jiwer
 import numpy as np
 import pytest
@@ -22,7 +23,9 @@ from asr.recognizer import WhisperRecognizer
 from asr.scheduler import InferenceScheduler
 from companion.settings import AsrConfig, Settings
 from session_server.app import create_app
+from session_server.bootstrap import ensure_account
 from streaming.audio import Samples
+from tests.session_server import helpers
 
 TESTDATA = Path(
     os.environ.get("COMPANION_TESTDATA", Path(__file__).parents[2] / "shared" / "testdata")
@@ -84,6 +87,51 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+CLINICIAN_PASSWORD = "clinician password for tests"
+
+
+def provision(settings: Settings, url: str) -> None:
+    """A clinician account on this server, signed in for the test helpers."""
+    name = f"clinician-{settings.port}"
+    ensure_account(settings, name, "clinician", CLINICIAN_PASSWORD)
+    r = httpx.post(
+        f"{url}/v1/auth/token", json={"username": name, "password": CLINICIAN_PASSWORD}, timeout=30
+    )
+    r.raise_for_status()
+    helpers.TOKENS[url] = r.json()["access_token"]
+
+
+def database_url(tmp: Path) -> str:
+    """SQLite in ``tmp``, or a fresh PostgreSQL database when COMPANION_TEST_POSTGRES is set."""
+    admin = os.environ.get("COMPANION_TEST_POSTGRES", "")
+    if not admin:
+        return ""
+    import uuid
+
+    import sqlalchemy
+
+    name = f"companion_test_{uuid.uuid4().hex[:10]}"
+    engine = sqlalchemy.create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return admin.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(url: str) -> None:
+    """Remove a database made by :func:`database_url` (no-op for SQLite)."""
+    admin = os.environ.get("COMPANION_TEST_POSTGRES", "")
+    if not admin or not url:
+        return
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        name = url.rsplit("/", 1)[1]
+        conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
 @contextmanager
 def serve(settings: Settings, scheduler: InferenceScheduler) -> Iterator[str]:
     """Run the app on ``settings.port`` in a thread; yields its base URL."""
@@ -103,8 +151,10 @@ def serve(settings: Settings, scheduler: InferenceScheduler) -> Iterator[str]:
         if time.time() > deadline or not thread.is_alive():
             raise RuntimeError("server did not start")
         time.sleep(0.05)
+    url = f"http://127.0.0.1:{settings.port}"
     try:
-        yield f"http://127.0.0.1:{settings.port}"
+        provision(settings, url)
+        yield url
     finally:
         srv.should_exit = True
         thread.join(timeout=30)
@@ -115,9 +165,13 @@ def server(
     tmp_path_factory: pytest.TempPathFactory, scheduler: InferenceScheduler
 ) -> Iterator[str]:
     """A real uvicorn server on a free port, sharing the session's model."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), port=_free_port())
-    with serve(settings, scheduler) as url:
-        yield url
+    data = tmp_path_factory.mktemp("data")
+    settings = Settings(data_dir=data, port=_free_port(), database_url=database_url(data))
+    try:
+        with serve(settings, scheduler) as url:
+            yield url
+    finally:
+        drop_database(settings.database_url)
 
 
 def silence(seconds: float) -> Samples:

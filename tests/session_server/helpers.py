@@ -17,11 +17,32 @@ from websockets.exceptions import ConnectionClosed
 from session_server.client import to_pcm
 
 T = TypeVar("T")
+TOKENS: dict[str, str] = {}  # base URL -> bearer token of the test clinician (conftest)
+_CLIENTS: dict[str, str] = {}
+
+
+def auth(url: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {TOKENS[url]}"}
+
+
+def http_client(url: str, timeout: float = 60) -> httpx.AsyncClient:
+    """An HTTP client signed in as the test clinician."""
+    return httpx.AsyncClient(base_url=url, headers=auth(url), timeout=timeout)
+
+
+async def client_id(url: str) -> str:
+    if url not in _CLIENTS:
+        async with http_client(url) as http:
+            r = await http.post("/v1/clients", json={"label": "Test Client"})
+            r.raise_for_status()
+            _CLIENTS[url] = r.json()["id"]
+    return _CLIENTS[url]
 
 
 async def new_session(url: str, consent: bool = True) -> str:
-    async with httpx.AsyncClient(base_url=url) as http:
-        r = await http.post("/v1/sessions")
+    cid = await client_id(url)
+    async with http_client(url) as http:
+        r = await http.post("/v1/sessions", json={"client_id": cid})
         r.raise_for_status()
         sid: str = r.json()["id"]
         if consent:
@@ -31,7 +52,7 @@ async def new_session(url: str, consent: bool = True) -> str:
 
 
 async def set_consent(url: str, sid: str, party: str, granted: bool) -> httpx.Response:
-    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+    async with http_client(url) as http:
         return await http.post(
             f"/v1/sessions/{sid}/consent",
             json={"party": party, "granted": granted, "method": "verbal", "text_version": "v1"},
@@ -39,19 +60,29 @@ async def set_consent(url: str, sid: str, party: str, granted: bool) -> httpx.Re
 
 
 async def end_session(url: str, sid: str) -> None:
-    async with httpx.AsyncClient(base_url=url, timeout=120) as http:
+    async with http_client(url, timeout=120) as http:
         (await http.post(f"/v1/sessions/{sid}/end")).raise_for_status()
 
 
 async def get_session(url: str, sid: str) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=url) as http:
+    async with http_client(url) as http:
         r = await http.get(f"/v1/sessions/{sid}")
         r.raise_for_status()
         body: dict[str, Any] = r.json()
         return body
 
 
-def ws_url(url: str, path: str) -> str:
+def ticket(url: str) -> str:
+    r = httpx.post(f"{url}/v1/auth/ws-ticket", headers=auth(url), timeout=30)
+    r.raise_for_status()
+    value: str = r.json()["ticket"]
+    return value
+
+
+def ws_url(url: str, path: str, signed_in: bool = True) -> str:
+    """The WebSocket URL, with a fresh single-use ticket unless ``signed_in`` is False."""
+    if signed_in:
+        path += ("&" if "?" in path else "?") + f"ticket={ticket(url)}"
     return "ws" + url[4:] + path
 
 

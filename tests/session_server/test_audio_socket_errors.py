@@ -8,7 +8,6 @@ import json
 import uuid
 from dataclasses import dataclass
 
-import httpx
 import numpy as np
 import pytest
 import websockets
@@ -25,6 +24,7 @@ from tests.session_server.helpers import (
     finals_text,
     get_session,
     header,
+    http_client,
     new_session,
     set_consent,
     stream,
@@ -177,5 +177,5 @@ async def test_failures_do_not_disturb_a_concurrent_session(server: str, jfk: Sa
     await stream(server, after, jfk)
     await end_session(server, after)
     assert wer(JFK_TEXT, finals_text(await asyncio.wait_for(collector, 120))) <= 0.15
-    async with httpx.AsyncClient(base_url=server) as http:
+    async with http_client(server) as http:
         assert (await http.get("/healthz")).json()["status"] == "ok"

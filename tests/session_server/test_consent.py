@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import httpx
 import numpy as np
 
 from streaming.audio import Samples
@@ -20,6 +19,7 @@ from tests.session_server.helpers import (
     finals_text,
     get_session,
     header,
+    http_client,
     new_session,
     set_consent,
     stream,
@@ -98,7 +98,7 @@ async def test_revocation_mid_stream_stops_transcription_at_once(
         assert f["end"] <= revoked_at + 0.3, (f["end"], revoked_at)
     text = normalize(finals_text(replay))
     assert not {"turnips", "carrots", "mutton", "sauce"} & set(text.split())
-    async with httpx.AsyncClient(base_url=server) as http:
+    async with http_client(server) as http:
         segments = (await http.get(f"/v1/sessions/{sid}/transcript")).json()["segments"]
     assert [s["segment_id"] for s in segments] == [f["segment_id"] for f in finals(replay)]
     # A new audio socket is refused until consent is granted again.

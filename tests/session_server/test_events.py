@@ -8,7 +8,6 @@ import json
 import uuid
 from typing import Any
 
-import httpx
 import pytest
 import websockets
 
@@ -21,6 +20,7 @@ from tests.session_server.helpers import (
     end_session,
     finals,
     finals_text,
+    http_client,
     new_session,
     stream,
     stream_paced,
@@ -103,7 +103,7 @@ async def test_the_transcript_matches_the_final_events(
     server: str, finished: tuple[str, Events, Events]
 ) -> None:
     sid, live, _ = finished
-    async with httpx.AsyncClient(base_url=server) as http:
+    async with http_client(server) as http:
         body = (await http.get(f"/v1/sessions/{sid}/transcript")).json()
     keys = ("segment_id", "track", "start", "end", "text", "words")
     assert body["segments"] == [{k: e[k] for k in keys} for e in finals(live)]

@@ -5,10 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.session_server.helpers import end_session, new_session, set_consent
+from tests.session_server.helpers import (
+    client_id,
+    end_session,
+    http_client,
+    new_session,
+    set_consent,
+)
 
 GOOD = {"party": "client", "granted": True, "method": "verbal", "text_version": "v1"}
 
@@ -18,12 +23,14 @@ def unknown() -> str:
 
 
 async def test_create_and_get_a_session(server: str) -> None:
-    async with httpx.AsyncClient(base_url=server) as http:
-        r = await http.post("/v1/sessions")
+    cid = await client_id(server)
+    async with http_client(server) as http:
+        r = await http.post("/v1/sessions", json={"client_id": cid})
         assert r.status_code == 201
         created = r.json()
         assert created["state"] == "created" and not created["consented"]
-        assert created["consents"] == {} and created["tracks"] == []
+        assert {p["state"] for p in created["consents"].values()} == {"pending"}
+        assert created["tracks"] == [] and created["client_id"] == cid
         got = (await http.get(f"/v1/sessions/{created['id']}")).json()
         assert got["id"] == created["id"] and got["state"] == "created"
 
@@ -56,7 +63,7 @@ async def test_unknown_session_is_404(
     server: str, method: str, path: str, body: dict[str, Any] | None
 ) -> None:
     sid = unknown()
-    async with httpx.AsyncClient(base_url=server) as http:
+    async with http_client(server) as http:
         r = await http.request(method, path.format(id=sid), json=body)
     assert r.status_code == 404
     assert "unknown session" in r.json()["detail"]
@@ -64,7 +71,7 @@ async def test_unknown_session_is_404(
 
 async def test_consent_for_an_unknown_session_records_nothing(server: str) -> None:
     sid = unknown()
-    async with httpx.AsyncClient(base_url=server) as http:
+    async with http_client(server) as http:
         assert (await http.post(f"/v1/sessions/{sid}/consent", json=GOOD)).status_code == 404
         assert (await http.get(f"/v1/sessions/{sid}")).status_code == 404
 
@@ -100,7 +107,7 @@ async def test_bad_consent_body_is_422_and_records_nothing(
     server: str, content: dict[str, Any] | str
 ) -> None:
     sid = await new_session(server, consent=False)
-    async with httpx.AsyncClient(base_url=server) as http:
+    async with http_client(server) as http:
         if isinstance(content, str):
             r = await http.post(
                 f"/v1/sessions/{sid}/consent",
@@ -112,13 +119,14 @@ async def test_bad_consent_body_is_422_and_records_nothing(
         assert r.status_code == 422
         assert r.json()["detail"]
         info = (await http.get(f"/v1/sessions/{sid}")).json()
-    assert info["consents"] == {} and info["state"] == "created"
+    assert {p["state"] for p in info["consents"].values()} == {"pending"}
+    assert info["state"] == "created"
 
 
 async def test_ending_is_idempotent_and_blocks_consent(server: str) -> None:
     sid = await new_session(server)
     await end_session(server, sid)
-    async with httpx.AsyncClient(base_url=server) as http:
+    async with http_client(server) as http:
         r = await http.post(f"/v1/sessions/{sid}/end")
         assert r.status_code == 200
         assert r.json()["state"] == "ended" and r.json()["ended_at"]
@@ -130,7 +138,7 @@ async def test_ending_is_idempotent_and_blocks_consent(server: str) -> None:
 
 
 async def test_healthz(server: str) -> None:
-    async with httpx.AsyncClient(base_url=server) as http:
+    async with http_client(server) as http:
         body = (await http.get("/healthz")).json()
     assert body["status"] == "ok"
     assert body["asr_jobs"] >= 0 and body["asr_backlog"] >= 0

@@ -6,8 +6,6 @@ import asyncio
 import logging
 import uuid
 
-import httpx
-
 from streaming.audio import Samples
 from tests.conftest import JFK_TEXT, wer
 from tests.session_server.helpers import (
@@ -17,6 +15,7 @@ from tests.session_server.helpers import (
     collect_until_ended,
     finals_text,
     header,
+    http_client,
     new_session,
     set_consent,
     stream_paced,
@@ -39,7 +38,7 @@ async def test_no_transcript_text_in_logs_or_close_reasons(server: str, jfk: Sam
         for messages in [("not json",), (header(), b"\x00"), (header(), bytes(20000))]:
             reasons.append((await close_of(server, audio_path(sid), messages))[1])
         reasons.append((await close_of(server, audio_path(uuid.uuid4().hex)))[1])
-        async with httpx.AsyncClient(base_url=server, timeout=120) as http:
+        async with http_client(server, timeout=120) as http:
             bad = await http.post(f"/v1/sessions/{sid}/consent", json={"party": "x"})
             details = [bad.text]
             end = await asyncio.wait_for(http.post(f"/v1/sessions/{sid}/end"), 60)

@@ -1,0 +1,1 @@
+"""PHI protection: field encryption, password hashing, tokens and the audit chain."""

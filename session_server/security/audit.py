@@ -1,0 +1,159 @@
+"""The append-only, hash-chained audit log on the database.
+
+Every entry links to the one before it (:mod:`audit_chain`). The head (last seq and
+hash) is kept with an HMAC under a key derived from the data key, so truncating the
+log, which the chain alone cannot reveal, is detected too. Entries never hold PHI:
+actor and resource are ids, detail is a short reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from session_server.models import AuditAnchor, AuditRow
+from session_server.security.audit_chain import (
+    FIELDS,
+    GENESIS,
+    ChainReport,
+    entry_hash,
+    verify_chain,
+)
+from session_server.security.crypto import KeyRing
+
+ANCHOR_ID, HEAD_ID, MAC_ID = 1, 2, 3  # rows of audit_anchor
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+class AuditLog:
+    def __init__(self, engine: Engine, keys: KeyRing) -> None:
+        self.engine = engine
+        self.keys = keys
+
+    def _mac(self, seq: int, digest: str) -> str:
+        key = hashlib.sha256(b"audit-head|" + self.keys.keys[self.keys.active]).digest()
+        return hmac.new(key, f"{seq}:{digest}".encode(), hashlib.sha256).hexdigest()
+
+    def append(
+        self,
+        *,
+        actor: str,
+        role: str,
+        action: str,
+        resource: str,
+        request_id: str,
+        outcome: str,
+        detail: str = "",
+    ) -> int:
+        with Session(self.engine) as db, db.begin():
+            head = db.get(AuditAnchor, HEAD_ID, with_for_update=True)
+            anchor = db.get(AuditAnchor, ANCHOR_ID)
+            if head is not None:
+                prev_seq, prev_hash = head.seq, head.hash
+            elif anchor is not None:
+                prev_seq, prev_hash = anchor.seq, anchor.hash
+            else:
+                prev_seq, prev_hash = 0, GENESIS
+            entry: dict[str, Any] = {
+                "seq": prev_seq + 1,
+                "at": _now(),
+                "actor": actor[:64],
+                "role": role[:16],
+                "action": action[:48],
+                "resource": resource[:96],
+                "request_id": request_id[:64],
+                "outcome": outcome[:16],
+                "detail": detail[:200],
+            }
+            digest = entry_hash(prev_hash, entry)
+            db.add(AuditRow(**entry, prev_hash=prev_hash, hash=digest))
+            if head is None:
+                head = AuditAnchor(id=HEAD_ID, seq=0, hash="")
+                db.add(head)
+            head.seq, head.hash = entry["seq"], digest
+            self._store_mac(db, self._mac(entry["seq"], digest))
+            return int(entry["seq"])
+
+    def _store_mac(self, db: Session, mac: str) -> None:
+        row = db.get(AuditAnchor, MAC_ID)
+        if row is None:
+            db.add(AuditAnchor(id=MAC_ID, seq=0, hash=mac))
+        else:
+            row.hash = mac
+
+    def entries(self, limit: int = 1000, after: int = 0) -> list[dict[str, Any]]:
+        with Session(self.engine) as db:
+            rows = db.scalars(
+                select(AuditRow).where(AuditRow.seq > after).order_by(AuditRow.seq).limit(limit)
+            )
+            return [{k: getattr(r, k) for k in (*FIELDS, "prev_hash", "hash")} for r in rows]
+
+    def verify(self) -> ChainReport:
+        with Session(self.engine) as db:
+            anchor = db.get(AuditAnchor, ANCHOR_ID)
+            head = db.get(AuditAnchor, HEAD_ID)
+            mac = db.get(AuditAnchor, MAC_ID)
+            rows = db.scalars(select(AuditRow).order_by(AuditRow.seq))
+            entries = ({k: getattr(r, k) for k in (*FIELDS, "prev_hash", "hash")} for r in rows)
+            report = verify_chain(
+                entries, anchor.seq if anchor else 0, anchor.hash if anchor else GENESIS
+            )
+            if not report.ok:
+                return report
+            last = db.scalar(select(func.max(AuditRow.seq)))
+            if head is None:
+                return (
+                    report
+                    if last is None
+                    else ChainReport(False, report.checked, None, "the log head is missing")
+                )
+            last_hash = db.scalar(select(AuditRow.hash).where(AuditRow.seq == head.seq))
+            if last != head.seq or last_hash != head.hash:
+                return ChainReport(
+                    False,
+                    report.checked,
+                    head.seq,
+                    "entries after the recorded head are missing or added",
+                )
+            if mac is None or not hmac.compare_digest(mac.hash, self._mac(head.seq, head.hash)):
+                return ChainReport(
+                    False,
+                    report.checked,
+                    head.seq,
+                    "the log head's authentication code does not match",
+                )
+            return report
+
+    def remac(self) -> None:
+        """After a key rotation: authenticate the head under the new key."""
+        with Session(self.engine) as db, db.begin():
+            head = db.get(AuditAnchor, HEAD_ID)
+            if head is not None:
+                self._store_mac(db, self._mac(head.seq, head.hash))
+
+    def prune(self, retention_days: int) -> int:
+        """Delete entries older than the retention period; the anchor moves past them."""
+        cutoff = (datetime.now(UTC) - timedelta(days=retention_days)).isoformat()
+        with Session(self.engine) as db, db.begin():
+            last = db.scalars(
+                select(AuditRow).where(AuditRow.at < cutoff).order_by(AuditRow.seq.desc()).limit(1)
+            ).first()
+            if last is None:
+                return 0
+            n = db.scalar(select(func.count()).where(AuditRow.seq <= last.seq)) or 0
+            db.execute(delete(AuditRow).where(AuditRow.seq <= last.seq))
+            anchor = db.get(AuditAnchor, ANCHOR_ID)
+            if anchor is None:
+                db.add(AuditAnchor(id=ANCHOR_ID, seq=last.seq, hash=last.hash))
+            else:
+                anchor.seq, anchor.hash = last.seq, last.hash
+            return int(n)
