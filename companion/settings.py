@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     key_file: Path | None = None  # key ring; default <data_dir>/keys.json, created once
     data_key: str = ""  # base64 AES-256 key, instead of a key file
     require_totp: bool = False
+    # Consent law of the practice's jurisdiction: all parties must consent (default), or
+    # the therapist's consent suffices while no party has paused or revoked.
+    all_party_consent: bool = True
     idle_timeout_minutes: int = 15
     bearer_minutes: int = 60
     max_failed_logins: int = 5

@@ -32,7 +32,7 @@ class LiveSession:
     def __init__(self, info: SessionInfo, seq: int, hub: SessionHub) -> None:
         self.id = info.id
         self.state = info.state
-        self.consented = info.consented
+        self.consented = info.consent_ok(hub.settings.all_party_consent)
         self._seq = seq
         self._hub = hub
         self._lock = asyncio.Lock()
@@ -118,7 +118,7 @@ class LiveSession:
 
     async def grant(self, info: SessionInfo) -> None:
         was = self.consented
-        self.consented = info.consented
+        self.consented = info.consent_ok(self._hub.settings.all_party_consent)
         if self.consented and not was and self.state.startswith("consent_"):
             await self._set_state("created")
 

@@ -48,7 +48,17 @@ class SessionInfo:
 
     @property
     def consented(self) -> bool:
-        return all(self.consents.get(p, {}).get("state") == "granted" for p in PARTIES)
+        """Every party granted (all-party consent jurisdictions)."""
+        return self.consent_ok(all_party=True)
+
+    def consent_ok(self, all_party: bool) -> bool:
+        """Audio may be processed: every party granted, or, where one party's consent is
+        the law, the therapist granted and nobody paused or revoked."""
+        states = {p: self.consents.get(p, {}).get("state", "pending") for p in PARTIES}
+        if all_party:
+            return all(st == "granted" for st in states.values())
+        withdrawn = any(st in ("paused", "revoked") for st in states.values())
+        return states["therapist"] == "granted" and not withdrawn
 
 
 @dataclass(frozen=True, slots=True)
