@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     max_failed_logins: int = 5
     lockout_minutes: int = 15
     audit_retention_days: int = 6 * 365
+    store_audio: bool = False  # keep raw audio (encrypted); off: audio lives in memory only
+    audio_retention_days: int = 7
     tls_cert: Path | None = None
     tls_key: Path | None = None
     allow_insecure_bind: bool = False

@@ -42,10 +42,11 @@ from session_server.logs import install_log_guards
 from session_server.routes_auth import router as auth_router
 from session_server.routes_sessions import router as sessions_router
 from session_server.security.accounts import AccountPolicy, Accounts, Principal
+from session_server.security.audio_vault import AudioVault
 from session_server.security.audit import AuditLog
 from session_server.security.crypto import load_key_ring
 from session_server.security.policy import Need, check_record
-from session_server.services import Services, services
+from session_server.services import SYSTEM, Services, services
 from session_server.store import Store, make_engine
 from streaming.audio import PcmDecoder, Resampler, StreamFormat
 from streaming.vad import load_vad_model
@@ -88,7 +89,20 @@ def build_services(settings: Settings, scheduler: InferenceScheduler) -> Service
     store, accounts, audit_log = open_stores(settings)
     db = Database(store)
     hub = SessionHub(settings, db, InProcessBus(settings.subscriber_queue), scheduler)
+    if settings.store_audio:
+        hub.vault = AudioVault(
+            settings.data_dir / "audio", store.keys, settings.audio_retention_days
+        )
     return Services(settings, db, store, accounts, audit_log, hub)
+
+
+async def _retention(svc: Services) -> None:
+    """Delete stored audio past its retention now and every hour (audited)."""
+    vault = svc.hub.vault
+    while vault is not None:
+        for session_id in await svc.db.run(vault.purge):
+            await svc.audit(SYSTEM, "audio.purge", f"session:{session_id}", "ok", "retention")
+        await asyncio.sleep(3600)
 
 
 def create_app(
@@ -110,7 +124,9 @@ def create_app(
         svc = build_services(settings, sched)
         app.state.services = svc
         await svc.db.run(svc.audit_log.prune, settings.audit_retention_days)
+        retention = asyncio.create_task(_retention(svc), name="retention")
         yield
+        retention.cancel()
         await svc.hub.shutdown()
         if scheduler is None:
             sched.stop()

@@ -19,6 +19,7 @@ from companion.settings import TARGET_SAMPLE_RATE, Settings
 from session_server.bus import InProcessBus
 from session_server.db import Database
 from session_server.pipeline import TrackPipeline
+from session_server.security.audio_vault import AudioVault
 from session_server.store import SessionInfo
 
 log = logging.getLogger(__name__)
@@ -75,13 +76,16 @@ class LiveSession:
         if self._origin is None:
             self._origin = now
         offset = round((now - self._origin) * TARGET_SAMPLE_RATE)
+        prefix = f"{track}-{secrets.token_hex(3)}"
+        vault = self._hub.vault
         pipeline = TrackPipeline(
             track=track,
-            segment_prefix=f"{track}-{secrets.token_hex(3)}",
+            segment_prefix=prefix,
             offset_samples=offset,
             settings=self._hub.settings,
             scheduler=self._hub.scheduler,
             publish=self.emit_quietly,
+            recorder=vault.writer(self.id, prefix).append if vault else None,
         )
         self.tracks[track] = pipeline
         self._sockets[track] = close_socket
@@ -172,6 +176,7 @@ class SessionHub:
         self.db = db
         self.bus = bus
         self.scheduler = scheduler
+        self.vault: AudioVault | None = None  # set when the practice keeps raw audio
         self._live: dict[str, LiveSession] = {}
         self._lock = asyncio.Lock()
 

@@ -19,6 +19,7 @@ from asr.recognizer import DecodeJob, Recognition
 from asr.scheduler import InferenceScheduler
 from companion.errors import CompanionError
 from companion.settings import TARGET_SAMPLE_RATE, Settings
+from streaming.audio import Samples
 from streaming.ingress import AudioIngress
 from streaming.segmenter import DecodeKind, SpeechSegment, VadSegmenter
 
@@ -36,6 +37,7 @@ class TrackPipeline:
         settings: Settings,
         scheduler: InferenceScheduler,
         publish: Publish,
+        recorder: Callable[[Samples], None] | None = None,
     ) -> None:
         self.track = track
         self.prefix = segment_prefix
@@ -46,6 +48,7 @@ class TrackPipeline:
         self._assembler = TranscriptAssembler()
         self._scheduler = scheduler
         self._publish = publish
+        self._recorder = recorder  # the encrypted audio vault, when a practice keeps audio
         self._results: asyncio.Queue[tuple[SpeechSegment, _Result] | None] = asyncio.Queue(
             maxsize=settings.max_pending_finals
         )
@@ -78,6 +81,8 @@ class TrackPipeline:
         try:
             while (samples := await self.ingress.get()) is not None:
                 self._audio_samples += len(samples)
+                if self._recorder is not None:
+                    self._recorder(samples)
                 for request in self._segmenter.push(samples):
                     await self._dispatch(request)
             for request in self._segmenter.flush():

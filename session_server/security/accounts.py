@@ -141,16 +141,17 @@ class Accounts:
                 raise AuthenticationError("account temporarily locked")
             if ok and user.totp_enabled:
                 ok = bool(totp_code) and self._totp(user).verify(totp_code or "", valid_window=1)
-            if not ok or user.disabled:
-                user.failed_logins += 1
-                if user.failed_logins >= self.policy.max_failures:
-                    user.locked_until = now + timedelta(minutes=self.policy.lockout_minutes)
-                    user.failed_logins = 0
-                raise AuthenticationError("invalid credentials")
-            if self.policy.require_totp and not user.totp_enabled and user.role != "admin":
-                raise AuthenticationError("this practice requires a second factor: enrol TOTP")
-            user.failed_logins, user.locked_until = 0, None
-            return self._principal(db, user)
+            if ok and not user.disabled:
+                if self.policy.require_totp and not user.totp_enabled and user.role != "admin":
+                    raise AuthenticationError("this practice requires a second factor: enrol TOTP")
+                user.failed_logins, user.locked_until = 0, None
+                return self._principal(db, user)
+            # Count the failure: it must be committed, so it is raised after the transaction.
+            user.failed_logins += 1
+            if user.failed_logins >= self.policy.max_failures:
+                user.locked_until = now + timedelta(minutes=self.policy.lockout_minutes)
+                user.failed_logins = 0
+        raise AuthenticationError("invalid credentials")
 
     def begin_totp(self, user_id: str) -> str:
         """A new secret (returned once, as a provisioning URI) awaiting confirmation."""

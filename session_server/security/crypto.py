@@ -84,11 +84,17 @@ class KeyRing:
         return self.active
 
     def encrypt(self, plaintext: str, context: str) -> str:
+        return self.encrypt_bytes(plaintext.encode("utf-8"), context)
+
+    def encrypt_bytes(self, data: bytes, context: str) -> str:
         nonce = secrets.token_bytes(12)
-        ct = self._aead[self.active].encrypt(nonce, plaintext.encode("utf-8"), context.encode())
+        ct = self._aead[self.active].encrypt(nonce, data, context.encode())
         return ".".join((PREFIX, self.active, _b64e(nonce), _b64e(ct)))
 
     def decrypt(self, token: str, context: str) -> str:
+        return self.decrypt_bytes(token, context).decode("utf-8")
+
+    def decrypt_bytes(self, token: str, context: str) -> bytes:
         try:
             prefix, kid, nonce, ct = token.split(".")
         except ValueError as exc:
@@ -96,10 +102,9 @@ class KeyRing:
         if prefix != PREFIX or kid not in self._aead:
             raise CryptoError(f"unknown ciphertext version or key id {kid[:24]!r}")
         try:
-            data = self._aead[kid].decrypt(_b64d(nonce), _b64d(ct), context.encode())
+            return self._aead[kid].decrypt(_b64d(nonce), _b64d(ct), context.encode())
         except (InvalidTag, ValueError) as exc:
             raise CryptoError("ciphertext failed authentication") from exc
-        return data.decode("utf-8")
 
     @staticmethod
     def key_id(token: str) -> str:
