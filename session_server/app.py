@@ -93,7 +93,13 @@ def build_services(settings: Settings, scheduler: InferenceScheduler) -> Service
         hub.vault = AudioVault(
             settings.data_dir / "audio", store.keys, settings.audio_retention_days
         )
-    return Services(settings, db, store, accounts, audit_log, hub)
+    svc = Services(settings, db, store, accounts, audit_log, hub)
+
+    async def system_audit(action: str, resource: str) -> None:
+        await svc.audit(SYSTEM, action, resource, "ok")
+
+    hub.audit = system_audit
+    return svc
 
 
 async def _retention(svc: Services) -> None:

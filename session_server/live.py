@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 TRACKS = ("therapist", "client", "mixed")
 CloseSocket = Callable[[int, str], Awaitable[None]]
+SystemAudit = Callable[[str, str], Awaitable[None]]  # (action, resource)
 END_DRAIN_S = 10.0  # how long ending waits for closed sockets to deliver queued frames
 
 
@@ -57,6 +58,10 @@ class LiveSession:
                 await self._hub.db.run(
                     self._hub.db.store.append_event, self.id, event["seq"], type_, event
                 )
+                if type_ == "transcript.final" and self._hub.audit is not None:
+                    await self._hub.audit(
+                        "transcript.write", f"segment:{self.id}:{event['segment_id']}"
+                    )
             self._seq += 1
             self._hub.bus.publish(self.id, event)
             return event
@@ -177,6 +182,7 @@ class SessionHub:
         self.bus = bus
         self.scheduler = scheduler
         self.vault: AudioVault | None = None  # set when the practice keeps raw audio
+        self.audit: SystemAudit | None = None  # records the pipeline's PHI writes
         self._live: dict[str, LiveSession] = {}
         self._lock = asyncio.Lock()
 
