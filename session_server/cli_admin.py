@@ -93,6 +93,17 @@ def reset_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def enrol_totp(args: argparse.Namespace) -> int:
+    _, accounts, audit_log = _stores()
+    uid = _user_id(accounts, args.name)
+    uri = accounts.begin_totp(uid)
+    _audit(audit_log, "auth.totp_enroll", f"user:{uid}")
+    print("Scan or enter in the user's authenticator app; their first sign-in with a code")
+    print("completes the enrolment:")
+    print(uri)
+    return 0
+
+
 def rotate_keys(args: argparse.Namespace) -> int:
     settings = Settings()
     if settings.data_key:
@@ -139,6 +150,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         d = admin.add_parser(verb)
         d.add_argument("name")
         d.set_defaults(run=set_disabled, disable=flag)
+    t = admin.add_parser("totp", help="start second-factor enrolment for a user")
+    t.add_argument("name")
+    t.set_defaults(run=enrol_totp)
     r = admin.add_parser("reset-password")
     r.add_argument("name")
     r.add_argument("--password-stdin", action="store_true")

@@ -139,11 +139,17 @@ class Accounts:
                 raise AuthenticationError("invalid credentials")
             if user.locked_until and user.locked_until > now:
                 raise AuthenticationError("account temporarily locked")
-            if ok and user.totp_enabled:
+            # An enrolment begun by an admin (`companion admin totp NAME`) completes with
+            # the first code, so a practice requiring TOTP never needs a password-only login.
+            pending = self.policy.require_totp and user.totp_secret_enc is not None
+            if ok and (user.totp_enabled or pending):
                 ok = bool(totp_code) and self._totp(user).verify(totp_code or "", valid_window=1)
+                user.totp_enabled = user.totp_enabled or ok
             if ok and not user.disabled:
-                if self.policy.require_totp and not user.totp_enabled and user.role != "admin":
-                    raise AuthenticationError("this practice requires a second factor: enrol TOTP")
+                if self.policy.require_totp and not user.totp_enabled:
+                    raise AuthenticationError(
+                        "this practice requires a second factor: an admin must enrol you"
+                    )
                 user.failed_logins, user.locked_until = 0, None
                 return self._principal(db, user)
             # Count the failure: it must be committed, so it is raised after the transaction.

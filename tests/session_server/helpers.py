@@ -5,15 +5,21 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
+import uvicorn
 import websockets
 from websockets.exceptions import ConnectionClosed
 
+from asr.scheduler import InferenceScheduler
+from companion.settings import Settings
+from session_server.app import create_app
 from session_server.client import to_pcm
 
 T = TypeVar("T")
@@ -247,3 +253,58 @@ async def within(seconds: float, aw: Awaitable[T], what: str) -> T:
         return await asyncio.wait_for(aw, seconds)
     except TimeoutError:
         raise AssertionError(f"{what} did not complete within {seconds} s (hung)") from None
+
+
+@contextmanager
+def serving(settings: Settings, scheduler: InferenceScheduler) -> Iterator[str]:
+    """Run the app on ``settings.port`` in a thread, with no account provisioned (unlike
+    the ``serve`` of conftest, whose test clinician may not be able to sign in, e.g. when
+    a second factor is required); yields its base URL."""
+    config = uvicorn.Config(
+        create_app(settings, scheduler),
+        host="127.0.0.1",
+        port=settings.port,
+        log_level="warning",
+        ws_max_size=1 << 20,
+        timeout_graceful_shutdown=5,
+    )
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not srv.started:
+        if time.time() > deadline or not thread.is_alive():
+            raise RuntimeError("server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{settings.port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=30)
+
+
+@dataclass(frozen=True, slots=True)
+class Transcribed:
+    client_id: str
+    session_id: str
+    events: list[dict[str, Any]]
+
+
+async def transcribed_session(url: str, audio: Any, label: str) -> Transcribed:
+    """A new client called ``label``, and a consented session of it into which ``audio`` was
+    streamed and which then ended; with every event of that session."""
+    async with http_client(url) as http:
+        r = await http.post("/v1/clients", json={"label": label})
+        r.raise_for_status()
+        cid: str = r.json()["id"]
+        r = await http.post("/v1/sessions", json={"client_id": cid})
+        r.raise_for_status()
+        sid: str = r.json()["id"]
+    for party in ("therapist", "client"):
+        (await set_consent(url, sid, party, True)).raise_for_status()
+    collector = asyncio.create_task(collect_until_ended(url, sid))
+    await asyncio.sleep(0.1)
+    await stream(url, sid, audio)
+    await end_session(url, sid)
+    events = await within(120, collector, "the session's events")
+    return Transcribed(cid, sid, events)
