@@ -213,7 +213,7 @@ class Accounts:
                 raise AuthenticationError("invalid or expired credentials")
             idle = timedelta(minutes=self.policy.idle_timeout_minutes)
             expired = row.expires_at <= now or (
-                row.kind == "cookie" and now - row.last_seen_at > idle
+                row.kind in ("cookie", "bearer") and now - row.last_seen_at > idle
             )
             if expired or row.used:
                 db.delete(row)
