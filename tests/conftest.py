@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import re
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,14 +13,12 @@ import httpx
 import jiwer
 import numpy as np
 import pytest
-import uvicorn
 
 from asr.model import load_model
 from asr.offline import load_audio
 from asr.recognizer import WhisperRecognizer
 from asr.scheduler import InferenceScheduler
 from companion.settings import AsrConfig, Settings
-from session_server.app import create_app
 from session_server.bootstrap import ensure_account
 from streaming.audio import Samples
 from tests.session_server import helpers
@@ -134,30 +130,10 @@ def drop_database(url: str) -> None:
 
 @contextmanager
 def serve(settings: Settings, scheduler: InferenceScheduler) -> Iterator[str]:
-    """Run the app on ``settings.port`` in a thread; yields its base URL."""
-    config = uvicorn.Config(
-        create_app(settings, scheduler),
-        host="127.0.0.1",
-        port=settings.port,
-        log_level="warning",
-        ws_max_size=1 << 20,
-        timeout_graceful_shutdown=5,  # a hung connection must not hold up the test run
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not srv.started:
-        if time.time() > deadline or not thread.is_alive():
-            raise RuntimeError("server did not start")
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{settings.port}"
-    try:
+    """Run the app in a thread with the test clinician signed in; yields its base URL."""
+    with helpers.serving(settings, scheduler) as url:
         provision(settings, url)
         yield url
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=30)
 
 
 @pytest.fixture(scope="session")
