@@ -153,8 +153,8 @@ def create_app(
             await services(request).audit(
                 who, f"{request.method} {_route(request)}"[:48], request.url.path[:96], "denied"
             )
-            if exc.hide:
-                status, detail = 404, "not found"
+            if exc.hide:  # worded as for a missing record (see check_record)
+                status = 404
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 
@@ -255,6 +255,7 @@ def create_app(
 async def _authorize_ws(svc: Services, ticket: str, session_id: str, action: str) -> None:
     """A valid single-use ticket of a caller who may reach this session's PHI."""
     if not ticket:
+        await svc.audit(None, action, f"session:{session_id[:32]}", "denied", "no ticket")
         raise AuthenticationError("a ticket from POST /v1/auth/ws-ticket is required")
     try:
         who = await svc.db.run(svc.accounts.resolve, ticket, ("ticket",))

@@ -96,7 +96,7 @@ def reset_password(args: argparse.Namespace) -> int:
 def enrol_totp(args: argparse.Namespace) -> int:
     _, accounts, audit_log = _stores()
     uid = _user_id(accounts, args.name)
-    uri = accounts.begin_totp(uid)
+    uri = accounts.begin_totp(uid, replace=True)
     _audit(audit_log, "auth.totp_enroll", f"user:{uid}")
     print("Scan or enter in the user's authenticator app; their first sign-in with a code")
     print("completes the enrolment:")

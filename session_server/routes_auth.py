@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from companion.errors import AuthenticationError
+from companion.errors import AuthenticationError, PermissionDeniedError
 from session_server.security.accounts import ROLES, Principal
 from session_server.security.policy import require_role
-from session_server.services import COOKIE, principal, services
+from session_server.services import COOKIE, Services, principal, services
 
 router = APIRouter()
 Caller = Annotated[Principal, Depends(principal)]
@@ -132,6 +132,10 @@ async def list_users(request: Request, who: Caller) -> list[dict[str, object]]:
 async def create_user(request: Request, who: Caller, body: UserIn) -> dict[str, Any]:
     require_role(who, "admin")
     svc = services(request)
+    if body.supervisor_id is not None:
+        users = await svc.db.run(svc.accounts.list_users, who.practice_id)
+        if not any(u["id"] == body.supervisor_id and u["role"] == "supervisor" for u in users):
+            raise HTTPException(422, "supervisor_id must be a supervisor of this practice")
     try:
         user = await svc.db.run(
             svc.accounts.create_user,
@@ -162,6 +166,7 @@ async def _set_disabled(
 ) -> dict[str, str]:
     require_role(who, "admin")
     svc = services(request)
+    await _of_practice(svc, who, user_id)
     await svc.db.run(svc.accounts.set_disabled, user_id, disabled)
     await svc.audit(who, "user.disable" if disabled else "user.enable", f"user:{user_id}", "ok")
     return {"status": "disabled" if disabled else "enabled"}
@@ -173,14 +178,20 @@ async def reset_password(
 ) -> dict[str, str]:
     require_role(who, "admin")
     svc = services(request)
+    await _of_practice(svc, who, user_id)
     await svc.db.run(svc.accounts.reset_password, user_id, body.password)
     await svc.audit(who, "user.reset_password", f"user:{user_id}", "ok")
     return {"status": "password reset"}
 
 
-def _conflict(message: str) -> Exception:
-    from fastapi import HTTPException
+async def _of_practice(svc: Services, who: Principal, user_id: str) -> None:
+    """An admin manages their own practice's users; any other user is not found."""
+    users = await svc.db.run(svc.accounts.list_users, who.practice_id)
+    if user_id not in {u["id"] for u in users}:
+        raise PermissionDeniedError("unknown user", hide=True)
 
+
+def _conflict(message: str) -> Exception:
     return HTTPException(status_code=409, detail=message)
 
 

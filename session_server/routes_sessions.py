@@ -21,9 +21,14 @@ async def _session(
     svc: Services, who: Principal, session_id: str, need: Need, action: str
 ) -> SessionInfo:
     info = await svc.db.run(svc.store.get_session, session_id)
-    check_record(who, info.practice_id, info.clinician_id, need)
+    check_record(who, info.practice_id, info.clinician_id, need, _missing("session", session_id))
     await svc.audit(who, action, f"session:{info.id}", "ok")
     return info
+
+
+def _missing(kind: str, record_id: str) -> str:
+    """The store's message for an unknown record (SessionNotFoundError)."""
+    return f"unknown {kind} {record_id[:32]!r}"
 
 
 @router.post("/v1/clients", status_code=201)
@@ -52,7 +57,9 @@ async def list_clients(request: Request, who: Caller) -> list[ClientOut]:
 async def get_client(request: Request, who: Caller, client_id: str) -> ClientOut:
     svc = services(request)
     client = await svc.db.run(svc.store.get_client, client_id)
-    check_record(who, client.practice_id, client.clinician_id, Need.META)
+    check_record(
+        who, client.practice_id, client.clinician_id, Need.META, _missing("client", client_id)
+    )
     phi = who.role in ("clinician", "supervisor")
     await svc.audit(who, "client.read", f"client:{client.id}", "ok")
     return ClientOut.of(client, with_label=phi)
@@ -63,7 +70,9 @@ async def create_session(request: Request, who: Caller, body: SessionIn) -> Sess
     require_role(who, "clinician", "supervisor")
     svc = services(request)
     client = await svc.db.run(svc.store.get_client, body.client_id)
-    check_record(who, client.practice_id, client.clinician_id, Need.PHI)
+    check_record(
+        who, client.practice_id, client.clinician_id, Need.PHI, _missing("client", body.client_id)
+    )
     info = await svc.db.run(svc.store.create_session, client.id)
     await svc.audit(who, "session.create", f"session:{info.id}", "ok")
     return SessionOut.of(info)

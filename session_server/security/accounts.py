@@ -159,11 +159,17 @@ class Accounts:
                 user.failed_logins = 0
         raise AuthenticationError("invalid credentials")
 
-    def begin_totp(self, user_id: str) -> str:
-        """A new secret (returned once, as a provisioning URI) awaiting confirmation."""
+    def begin_totp(self, user_id: str, replace: bool = False) -> str:
+        """A new secret (returned once, as a provisioning URI) awaiting confirmation.
+
+        An enabled second factor is only replaced from the server host (``replace``), so
+        a stolen token cannot switch it off.
+        """
         secret = pyotp.random_base32()
         with Session(self.engine) as db, db.begin():
             user = self._user(db, user_id)
+            if user.totp_enabled and not replace:
+                raise PermissionDeniedError("a second factor is already enabled")
             user.totp_secret_enc = self.keys.encrypt(secret, f"users.totp:{user_id}")
             user.totp_enabled = False
             return pyotp.TOTP(secret).provisioning_uri(

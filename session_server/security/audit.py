@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -98,40 +99,50 @@ class AuditLog:
             return [{k: getattr(r, k) for k in (*FIELDS, "prev_hash", "hash")} for r in rows]
 
     def verify(self) -> ChainReport:
+        """Check the chain, the head and the head's authentication code.
+
+        The service may append while this runs, and each read is its own statement, so
+        they are ordered: the highest ``seq`` first, then the anchor, head and code (one
+        statement), then the entries up to that head. Whatever was appended before the
+        first read is covered by the head read after it: an entry above the head is an
+        addition, not a race.
+        """
         with Session(self.engine) as db:
-            anchor = db.get(AuditAnchor, ANCHOR_ID)
-            head = db.get(AuditAnchor, HEAD_ID)
-            mac = db.get(AuditAnchor, MAC_ID)
-            rows = db.scalars(select(AuditRow).order_by(AuditRow.seq))
-            entries = ({k: getattr(r, k) for k in (*FIELDS, "prev_hash", "hash")} for r in rows)
-            report = verify_chain(
-                entries, anchor.seq if anchor else 0, anchor.hash if anchor else GENESIS
-            )
-            if not report.ok:
-                return report
             last = db.scalar(select(func.max(AuditRow.seq)))
-            if head is None:
-                return (
-                    report
-                    if last is None
-                    else ChainReport(False, report.checked, None, "the log head is missing")
-                )
-            last_hash = db.scalar(select(AuditRow.hash).where(AuditRow.seq == head.seq))
-            if last != head.seq or last_hash != head.hash:
-                return ChainReport(
-                    False,
-                    report.checked,
-                    head.seq,
-                    "entries after the recorded head are missing or added",
-                )
-            if mac is None or not hmac.compare_digest(mac.hash, self._mac(head.seq, head.hash)):
-                return ChainReport(
-                    False,
-                    report.checked,
-                    head.seq,
-                    "the log head's authentication code does not match",
-                )
+            ends = {a.id: (a.seq, a.hash) for a in db.scalars(select(AuditAnchor))}
+            anchor, head, mac = (ends.get(i) for i in (ANCHOR_ID, HEAD_ID, MAC_ID))
+            query = select(AuditRow).order_by(AuditRow.seq)
+            if head is not None:
+                query = query.where(AuditRow.seq <= head[0])
+            seen: list[tuple[int, str]] = []
+
+            def entries() -> Iterator[dict[str, Any]]:
+                for r in db.scalars(query):
+                    seen[:] = [(r.seq, r.hash)]
+                    yield {k: getattr(r, k) for k in (*FIELDS, "prev_hash", "hash")}
+
+            report = verify_chain(entries(), *(anchor or (0, GENESIS)))
+        if not report.ok:
             return report
+        if head is None:
+            if last is None:
+                return report
+            return ChainReport(False, report.checked, None, "the log head is missing")
+        if last is None or last > head[0] or seen != [head]:
+            return ChainReport(
+                False,
+                report.checked,
+                head[0],
+                "entries after the recorded head are missing or added",
+            )
+        if mac is None or not hmac.compare_digest(mac[1], self._mac(*head)):
+            return ChainReport(
+                False,
+                report.checked,
+                head[0],
+                "the log head's authentication code does not match",
+            )
+        return report
 
     def remac(self) -> None:
         """After a key rotation: authenticate the head under the new key."""

@@ -33,14 +33,20 @@ def clinician_scope(p: Principal) -> set[str] | None:
     raise PermissionDeniedError(f"role {p.role} has no access to clinical records")
 
 
-def check_record(p: Principal, practice_id: str, clinician_id: str, need: Need) -> None:
-    """May ``p`` reach a client or session of this clinician in this practice?"""
+def check_record(
+    p: Principal, practice_id: str, clinician_id: str, need: Need, missing: str = "not found"
+) -> None:
+    """May ``p`` reach a client or session of this clinician in this practice?
+
+    ``missing`` is what the caller is told when the record is hidden: the message of a
+    record that does not exist, so that the two cannot be told apart.
+    """
     if practice_id != p.practice_id:
-        raise PermissionDeniedError("not found", hide=True)
+        raise PermissionDeniedError(missing, hide=True)
     if p.role in ("clinician", "supervisor"):
         scope = clinician_scope(p)
         if scope is not None and clinician_id not in scope:
-            raise PermissionDeniedError("not found", hide=True)
+            raise PermissionDeniedError(missing, hide=True)
         return
     if p.role == "biller" and need is Need.META:
         return
