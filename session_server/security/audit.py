@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import random
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from session_server.models import AuditAnchor, AuditRow
@@ -29,6 +32,7 @@ from session_server.security.audit_chain import (
 from session_server.security.crypto import KeyRing
 
 ANCHOR_ID, HEAD_ID, MAC_ID = 1, 2, 3  # rows of audit_anchor
+APPEND_ATTEMPTS = 20
 
 
 def _now() -> str:
@@ -55,6 +59,31 @@ class AuditLog:
         outcome: str,
         detail: str = "",
     ) -> int:
+        """Append an entry; its ``seq`` is returned.
+
+        Another process (``companion admin …`` beside the service) may append at the same
+        moment: SQLite takes no lock on the head as it is read, so both may claim the same
+        ``seq``. The primary key refuses the second, which then retries on the new head.
+        """
+        fields = {
+            "actor": actor[:64],
+            "role": role[:16],
+            "action": action[:48],
+            "resource": resource[:96],
+            "request_id": request_id[:64],
+            "outcome": outcome[:16],
+            "detail": detail[:200],
+        }
+        for attempt in range(APPEND_ATTEMPTS):
+            try:
+                return self._append(fields)
+            except IntegrityError:
+                if attempt == APPEND_ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(0, 0.005 * (attempt + 1)))
+        raise AssertionError("unreachable")
+
+    def _append(self, fields: dict[str, str]) -> int:
         with Session(self.engine) as db, db.begin():
             head = db.get(AuditAnchor, HEAD_ID, with_for_update=True)
             anchor = db.get(AuditAnchor, ANCHOR_ID)
@@ -64,17 +93,7 @@ class AuditLog:
                 prev_seq, prev_hash = anchor.seq, anchor.hash
             else:
                 prev_seq, prev_hash = 0, GENESIS
-            entry: dict[str, Any] = {
-                "seq": prev_seq + 1,
-                "at": _now(),
-                "actor": actor[:64],
-                "role": role[:16],
-                "action": action[:48],
-                "resource": resource[:96],
-                "request_id": request_id[:64],
-                "outcome": outcome[:16],
-                "detail": detail[:200],
-            }
+            entry: dict[str, Any] = {"seq": prev_seq + 1, "at": _now(), **fields}
             digest = entry_hash(prev_hash, entry)
             db.add(AuditRow(**entry, prev_hash=prev_hash, hash=digest))
             if head is None:

@@ -30,6 +30,7 @@ from asr.scheduler import InferenceScheduler
 from companion.settings import Settings
 from session_server.app import open_stores
 from session_server.bootstrap import ensure_account
+from session_server.security.audit import AuditLog
 from session_server.security.audit_chain import FIELDS, entry_hash
 from tests.conftest import CLINICIAN_PASSWORD, _free_port, serve
 from tests.session_server.helpers import http_client, transcribed_session
@@ -262,6 +263,36 @@ def test_audit_verify_is_not_fooled_by_entries_appended_meanwhile(tmp_path: Path
         assert audit_log.verify().checked > reports[0].checked, "entries were appended"
     finally:
         store.engine.dispose()
+
+
+def test_audit_entries_appended_by_two_processes_at_once_all_land(tmp_path: Path) -> None:
+    """The service and an ``admin`` command append at the same time (two engines here):
+    no append fails, and the chain stays whole."""
+    settings = Settings(data_dir=tmp_path)
+    stores = [open_stores(settings) for _ in range(2)]
+    errors: list[str] = []
+
+    def append_many(audit_log: AuditLog) -> None:
+        for _ in range(60):
+            try:
+                audit_log.append(
+                    actor="a", role="r", action="x", resource="y", request_id="z", outcome="ok"
+                )
+            except Exception as exc:
+                errors.append(type(exc).__name__)
+
+    writers = [threading.Thread(target=append_many, args=(log,)) for _, _, log in stores]
+    try:
+        for w in writers:
+            w.start()
+        for w in writers:
+            w.join()
+        assert errors == []
+        report = stores[0][2].verify()
+        assert report.ok and report.checked == 120, report
+    finally:
+        for store, _, _ in stores:
+            store.engine.dispose()
 
 
 # -- key rotation ----------------------------------------------------------------------
