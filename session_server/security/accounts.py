@@ -138,7 +138,8 @@ class Accounts:
             if user is None:
                 raise AuthenticationError("invalid credentials")
             if user.locked_until and user.locked_until > now:
-                raise AuthenticationError("account temporarily locked")
+                # Same answer as a wrong password: a lock must not confirm the username.
+                raise AuthenticationError("invalid credentials")
             # An enrolment begun by an admin (`companion admin totp NAME`) completes with
             # the first code, so a practice requiring TOTP never needs a password-only login.
             pending = self.policy.require_totp and user.totp_secret_enc is not None
