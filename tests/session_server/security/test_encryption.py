@@ -76,7 +76,7 @@ def fresh_postgres() -> Iterator[str]:
             conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
     except sqlalchemy.exc.OperationalError as exc:
         admin.dispose()
-        pytest.skip(f"no PostgreSQL at {PG_ADMIN.split('@')[-1]}: {type(exc).__name__}")
+        pytest.fail(f"no PostgreSQL at {PG_ADMIN.split('@')[-1]}: {type(exc).__name__}")
     try:
         yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
     finally:
