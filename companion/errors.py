@@ -52,6 +52,11 @@ class SessionNotFoundError(SessionError):
     """No session with this id exists."""
 
 
+def not_found(kind: str, record_id: str) -> SessionNotFoundError:
+    """The one wording for an unknown (or hidden) record: the two must not differ."""
+    return SessionNotFoundError(f"unknown {kind} {record_id[:32]!r}")
+
+
 class SessionStateError(SessionError):
     """The session is not in a state that allows the request."""
 

@@ -32,6 +32,7 @@ from companion.errors import (
     SessionError,
     SessionNotFoundError,
     SessionStateError,
+    not_found,
 )
 from companion.settings import Settings
 from session_server.bus import InProcessBus
@@ -268,7 +269,7 @@ async def _authorize_ws(svc: Services, ticket: str, session_id: str, action: str
     except (PermissionDeniedError, SessionNotFoundError) as exc:
         await svc.audit(who, action, f"session:{session_id[:32]}", "denied")
         if isinstance(exc, PermissionDeniedError) and exc.hide:
-            raise SessionNotFoundError(f"unknown session {session_id[:32]!r}") from None
+            raise not_found("session", session_id) from None
         raise
     await svc.audit(who, action, f"session:{session_id}", "ok")
 

@@ -16,6 +16,23 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+# Associated data of each encrypted column: a ciphertext decrypts only in its own place.
+def client_label_place(client_id: str) -> str:
+    return f"clients.label:{client_id}"
+
+
+def event_place(session_id: str, seq: int) -> str:
+    return f"events:{session_id}:{seq}"
+
+
+def segment_place(session_id: str, segment_id: str) -> str:
+    return f"segments:{session_id}:{segment_id}"
+
+
+def totp_place(user_id: str) -> str:
+    return f"users.totp:{user_id}"
+
+
 class Base(DeclarativeBase):
     pass
 

@@ -146,7 +146,7 @@ async def create_user(request: Request, who: Caller, body: UserIn) -> dict[str, 
             body.supervisor_id,
         )
     except ValueError as exc:
-        raise _conflict(str(exc)) from exc
+        raise HTTPException(status_code=409, detail=str(exc)) from exc
     await svc.audit(who, "user.create", f"user:{user.user_id}", "ok", body.role)
     return _me(user)
 
@@ -189,10 +189,6 @@ async def _of_practice(svc: Services, who: Principal, user_id: str) -> None:
     users = await svc.db.run(svc.accounts.list_users, who.practice_id)
     if user_id not in {u["id"] for u in users}:
         raise PermissionDeniedError("unknown user", hide=True)
-
-
-def _conflict(message: str) -> Exception:
-    return HTTPException(status_code=409, detail=message)
 
 
 __all__ = ["ROLES", "router"]

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from companion.errors import PermissionDeniedError, SessionStateError
+from companion.errors import PermissionDeniedError, SessionStateError, not_found
 from session_server.schemas import ClientIn, ClientOut, ConsentIn, SessionIn, SessionOut
 from session_server.security.accounts import Principal
 from session_server.security.policy import Need, check_record, clinician_scope, require_role
@@ -27,8 +27,8 @@ async def _session(
 
 
 def _missing(kind: str, record_id: str) -> str:
-    """The store's message for an unknown record (SessionNotFoundError)."""
-    return f"unknown {kind} {record_id[:32]!r}"
+    """The store's message for an unknown record, so a hidden one reads the same."""
+    return str(not_found(kind, record_id))
 
 
 @router.post("/v1/clients", status_code=201)

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from companion.errors import SessionNotFoundError
+from companion.errors import not_found
 from session_server.migrate import upgrade
 from session_server.models import (
     Client,
@@ -27,6 +27,10 @@ from session_server.models import (
     SegmentRow,
     SessionRow,
     User,
+    client_label_place,
+    event_place,
+    segment_place,
+    totp_place,
     utcnow,
 )
 from session_server.security.crypto import KeyRing
@@ -117,7 +121,7 @@ class Store:
                     id=client_id,
                     practice_id=practice_id,
                     clinician_id=clinician_id,
-                    label_enc=self.keys.encrypt(label, f"clients.label:{client_id}"),
+                    label_enc=self.keys.encrypt(label, client_label_place(client_id)),
                 )
             )
         return self.get_client(client_id)
@@ -126,7 +130,7 @@ class Store:
         with Session(self.engine) as db:
             row = db.get(Client, client_id)
             if row is None:
-                raise SessionNotFoundError(f"unknown client {client_id[:32]!r}")
+                raise not_found("client", client_id)
             return self._client(row)
 
     def list_clients(self, clinician_ids: set[str] | None, practice_id: str) -> list[ClientInfo]:
@@ -138,7 +142,7 @@ class Store:
             return [self._client(r) for r in db.scalars(q.order_by(Client.created_at))]
 
     def _client(self, row: Client) -> ClientInfo:
-        label = self.keys.decrypt(row.label_enc, f"clients.label:{row.id}")
+        label = self.keys.decrypt(row.label_enc, client_label_place(row.id))
         return ClientInfo(row.id, row.practice_id, row.clinician_id, label, row.created_at)
 
     # -- sessions and consent --------------------------------------------------------
@@ -161,7 +165,7 @@ class Store:
         with Session(self.engine) as db:
             row = db.get(SessionRow, session_id)
             if row is None:
-                raise SessionNotFoundError(f"unknown session {session_id[:32]!r}")
+                raise not_found("session", session_id)
             consents: dict[str, dict[str, Any]] = {p: {"state": "pending"} for p in PARTIES}
             rows = db.scalars(
                 select(ConsentRow)
@@ -200,7 +204,7 @@ class Store:
         with Session(self.engine) as db, db.begin():
             row = db.get(SessionRow, session_id)
             if row is None:
-                raise SessionNotFoundError(f"unknown session {session_id[:32]!r}")
+                raise not_found("session", session_id)
             row.state = state
             if state == "ended":
                 row.ended_at = utcnow()
@@ -258,7 +262,7 @@ class Store:
                     session_id=session_id,
                     seq=seq,
                     type=type_,
-                    payload_enc=self.keys.encrypt(body, f"events:{session_id}:{seq}"),
+                    payload_enc=self.keys.encrypt(body, event_place(session_id, seq)),
                 )
             )
             if type_ == "transcript.final":
@@ -271,7 +275,7 @@ class Store:
                         track=payload["track"],
                         start=payload["start"],
                         end=payload["end"],
-                        body_enc=self.keys.encrypt(text, f"segments:{session_id}:{seg_id}"),
+                        body_enc=self.keys.encrypt(text, segment_place(session_id, seg_id)),
                     )
                 )
 
@@ -283,7 +287,7 @@ class Store:
                 .order_by(EventRow.seq)
             )
             return [
-                json.loads(self.keys.decrypt(r.payload_enc, f"events:{session_id}:{r.seq}"))
+                json.loads(self.keys.decrypt(r.payload_enc, event_place(session_id, r.seq)))
                 for r in rows
             ]
 
@@ -303,7 +307,7 @@ class Store:
             )
             out = []
             for r in rows:
-                body = json.loads(self.keys.decrypt(r.body_enc, f"segments:{session_id}:{r.id}"))
+                body = json.loads(self.keys.decrypt(r.body_enc, segment_place(session_id, r.id)))
                 out.append(
                     {"segment_id": r.id, "track": r.track, "start": r.start, "end": r.end, **body}
                 )
@@ -317,19 +321,19 @@ class Store:
         k = self.keys
         with Session(self.engine) as db, db.begin():
             for c in db.scalars(select(Client)):
-                ctx = f"clients.label:{c.id}"
+                ctx = client_label_place(c.id)
                 c.label_enc = k.encrypt(k.decrypt(c.label_enc, ctx), ctx)
                 counts["clients"] += 1
             for e in db.scalars(select(EventRow)):
-                ctx = f"events:{e.session_id}:{e.seq}"
+                ctx = event_place(e.session_id, e.seq)
                 e.payload_enc = k.encrypt(k.decrypt(e.payload_enc, ctx), ctx)
                 counts["events"] += 1
             for s in db.scalars(select(SegmentRow)):
-                ctx = f"segments:{s.session_id}:{s.id}"
+                ctx = segment_place(s.session_id, s.id)
                 s.body_enc = k.encrypt(k.decrypt(s.body_enc, ctx), ctx)
                 counts["segments"] += 1
             for u in db.scalars(select(User).where(User.totp_secret_enc.is_not(None))):
-                ctx = f"users.totp:{u.id}"
+                ctx = totp_place(u.id)
                 u.totp_secret_enc = k.encrypt(k.decrypt(u.totp_secret_enc or "", ctx), ctx)
                 counts["users"] += 1
         return counts

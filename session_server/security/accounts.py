@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from companion.errors import AuthenticationError, PermissionDeniedError
-from session_server.models import AuthToken, User, utcnow
+from session_server.models import AuthToken, User, totp_place, utcnow
 from session_server.security.crypto import KeyRing
 from session_server.security.passwords import hash_password, verify_password
 
@@ -171,7 +171,7 @@ class Accounts:
             user = self._user(db, user_id)
             if user.totp_enabled and not replace:
                 raise PermissionDeniedError("a second factor is already enabled")
-            user.totp_secret_enc = self.keys.encrypt(secret, f"users.totp:{user_id}")
+            user.totp_secret_enc = self.keys.encrypt(secret, totp_place(user_id))
             user.totp_enabled = False
             return pyotp.TOTP(secret).provisioning_uri(
                 name=user.username, issuer_name="Session companion"
@@ -185,7 +185,7 @@ class Accounts:
             user.totp_enabled = True
 
     def _totp(self, user: User) -> pyotp.TOTP:
-        secret = self.keys.decrypt(user.totp_secret_enc or "", f"users.totp:{user.id}")
+        secret = self.keys.decrypt(user.totp_secret_enc or "", totp_place(user.id))
         return pyotp.TOTP(secret)
 
     # -- tokens -------------------------------------------------------------------------
