@@ -78,7 +78,10 @@ async def _revoke_while_lagging(url: str, speech: Samples) -> None:
     sid = await new_session(url)
     follower = asyncio.create_task(collect_events(url, sid, is_revoked))
     await asyncio.sleep(0.1)
-    sender = asyncio.create_task(stream_paced(url, sid, np.concatenate([speech] * 4), speed=1e3))
+    # Far more audio than can be decoded before the revocation lands, even on a slow,
+    # busy machine: the sender must still be sending (pushed back) when consent goes.
+    audio = np.tile(speech, 16)  # about 6 minutes
+    sender = asyncio.create_task(stream_paced(url, sid, audio, speed=1e3))
     try:
         await _check_revocation(url, sid, sender, follower)
     finally:
