@@ -11,6 +11,7 @@
     │   ├── SessionNotFoundError
     │   ├── SessionStateError    e.g. audio for an ended session
     │   └── ConsentRequiredError audio before every party consented, or after a revocation
+    ├── SignalingError           a malformed or unusable WebRTC offer (SDP, track labels)
     ├── RecognitionError         the speech model failed on a segment
     ├── CryptoError              a PHI field cannot be decrypted (wrong key, tampering)
     └── AuthError
@@ -63,6 +64,10 @@ class SessionStateError(SessionError):
 
 class ConsentRequiredError(SessionError):
     """Not every party has granted consent, or a consent was revoked."""
+
+
+class SignalingError(CompanionError):
+    """A WebRTC offer cannot be answered: malformed SDP, unlabelled or unknown tracks."""
 
 
 class RecognitionError(CompanionError):

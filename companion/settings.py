@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TARGET_SAMPLE_RATE = 16_000
@@ -58,6 +59,16 @@ class AsrConfig:
     prompt_chars: int = 0
 
 
+class IceServer(BaseModel):
+    """A STUN or TURN server, as in the browser's ``RTCIceServer``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    urls: list[str] = Field(min_length=1)
+    username: str | None = None
+    credential: str | None = None
+
+
 class Settings(BaseSettings):
     """Every setting of the service; ``COMPANION_<NAME>`` overrides each."""
 
@@ -100,6 +111,14 @@ class Settings(BaseSettings):
     tls_cert: Path | None = None
     tls_key: Path | None = None
     allow_insecure_bind: bool = False
+
+    # WebRTC (browser side-panel and Doxy.me bridge). ICE servers are given to both the
+    # server and the browser, e.g. '[{"urls": ["stun:stun.example.org:3478"]}]'; none are
+    # needed when browser and service share a network.
+    ice_servers: list[IceServer] = []
+    webrtc_loopback: bool = True  # also offer 127.0.0.1 (browser on this machine)
+    webrtc_ptime_ms: Literal[0, 10, 20] = 10  # ask browsers for 10 ms packets (0: theirs)
+    max_sdp_bytes: int = 65536
 
     max_frame_ms: int = 200
     ingress_buffer_s: float = 30.0

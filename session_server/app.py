@@ -32,6 +32,7 @@ from companion.errors import (
     SessionError,
     SessionNotFoundError,
     SessionStateError,
+    SignalingError,
     not_found,
 )
 from companion.settings import Settings
@@ -42,6 +43,7 @@ from session_server.live import TRACKS, SessionHub
 from session_server.logs import install_log_guards
 from session_server.routes_auth import router as auth_router
 from session_server.routes_sessions import router as sessions_router
+from session_server.routes_webrtc import router as webrtc_router
 from session_server.security.accounts import AccountPolicy, Accounts, Principal
 from session_server.security.audio_vault import AudioVault
 from session_server.security.audit import AuditLog
@@ -49,6 +51,7 @@ from session_server.security.crypto import load_key_ring
 from session_server.security.policy import Need, check_record
 from session_server.services import SYSTEM, Services, services
 from session_server.store import Store, make_engine
+from session_server.webrtc import WebRtcIngest
 from streaming.audio import PcmDecoder, Resampler, StreamFormat
 from streaming.vad import load_vad_model
 
@@ -94,7 +97,7 @@ def build_services(settings: Settings, scheduler: InferenceScheduler) -> Service
         hub.vault = AudioVault(
             settings.data_dir / "audio", store.keys, settings.audio_retention_days
         )
-    svc = Services(settings, db, store, accounts, audit_log, hub)
+    svc = Services(settings, db, store, accounts, audit_log, hub, WebRtcIngest(settings))
 
     async def system_audit(action: str, resource: str) -> None:
         await svc.audit(SYSTEM, action, resource, "ok")
@@ -134,6 +137,7 @@ def create_app(
         retention = asyncio.create_task(_retention(svc), name="retention")
         yield
         retention.cancel()
+        await svc.webrtc.shutdown()
         await svc.hub.shutdown()
         if scheduler is None:
             sched.stop()
@@ -143,6 +147,7 @@ def create_app(
     app.add_middleware(SecurityHeaders, hsts=settings.tls)
     app.include_router(auth_router)
     app.include_router(sessions_router)
+    app.include_router(webrtc_router)
 
     @app.exception_handler(SessionError)
     @app.exception_handler(AuthError)
@@ -158,6 +163,10 @@ def create_app(
                 status = 404
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+    @app.exception_handler(SignalingError)
+    async def signaling_error(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
 
     @app.get("/healthz")
     async def healthz(request: Request) -> dict[str, Any]:
@@ -211,7 +220,7 @@ def create_app(
                     raise AudioFormatError("after the header only binary audio frames are accepted")
                 samples = resampler.push(decoder.decode(msg["bytes"]))
                 if len(samples):
-                    await pipeline.ingress.put(samples)
+                    await pipeline.put(samples)
         except FrameTooLargeError as exc:
             await close_socket(1009, _reason("frame too large", exc))
         except AudioFormatError as exc:
@@ -221,7 +230,7 @@ def create_app(
         finally:
             tail = resampler.flush()
             if len(tail) and live.tracks.get(track) is pipeline:
-                await pipeline.ingress.put(tail)
+                await pipeline.put(tail)
             await live.close_track(track, pipeline)
         await close_socket(1000, "stream complete")
 

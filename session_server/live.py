@@ -39,6 +39,7 @@ class LiveSession:
         self._hub = hub
         self._lock = asyncio.Lock()
         self._origin: float | None = None
+        self._track_ends: dict[str, float] = {}  # session time after each track's last audio
         self.tracks: dict[str, TrackPipeline] = {}
         self._sockets: dict[str, CloseSocket] = {}
         self._finishing: dict[asyncio.Task[None], TrackPipeline] = {}
@@ -73,14 +74,17 @@ class LiveSession:
             raise ConsentRequiredError(f"session {self.id} lacks consent from every party")
 
     async def open_track(self, track: str, close_socket: CloseSocket) -> TrackPipeline:
-        """Start a pipeline for a track; its clock origin is the session clock now."""
+        """Start a pipeline for a track; its clock origin is the session clock now, or the
+        end of the track's previous audio if that is later (a sender that ran ahead of real
+        time, then reconnected), so one track's times never overlap."""
         self.check_audio_allowed()
         if track in self.tracks:
             raise SessionStateError(f"track {track} of session {self.id} is already streaming")
         now = asyncio.get_running_loop().time()
         if self._origin is None:
             self._origin = now
-        offset = round((now - self._origin) * TARGET_SAMPLE_RATE)
+        start = max(now - self._origin, self._track_ends.get(track, 0.0))
+        offset = round(start * TARGET_SAMPLE_RATE)
         prefix = f"{track}-{secrets.token_hex(3)}"
         vault = self._hub.vault
         pipeline = TrackPipeline(
@@ -100,13 +104,25 @@ class LiveSession:
 
     async def close_track(self, track: str, pipeline: TrackPipeline) -> None:
         """The track's socket ended: finish transcribing what it sent."""
-        if self.tracks.get(track) is pipeline:
-            del self.tracks[track]
-            self._sockets.pop(track, None)
-            task = asyncio.create_task(pipeline.finish(), name=f"finish:{track}")
-            self._finishing[task] = pipeline
-            task.add_done_callback(lambda t: self._finishing.pop(t, None))
+        task = self.release_track(track, pipeline)
+        if task is not None:
             await asyncio.shield(task)
+
+    def release_track(self, track: str, pipeline: TrackPipeline) -> asyncio.Task[None] | None:
+        """Detach the track now (a new source may open it) and finish it in the background.
+
+        The session owns the finishing task: ending the session waits for it, a
+        withdrawal of consent aborts it.
+        """
+        if self.tracks.get(track) is not pipeline:
+            return None
+        del self.tracks[track]
+        self._sockets.pop(track, None)
+        self._track_ends[track] = max(self._track_ends.get(track, 0.0), pipeline.end_time)
+        task = asyncio.create_task(pipeline.finish(), name=f"finish:{track}")
+        self._finishing[task] = pipeline
+        task.add_done_callback(lambda t: self._finishing.pop(t, None))
+        return task
 
     async def emit_quietly(self, type_: str, payload: dict[str, Any]) -> None:
         try:
@@ -153,6 +169,8 @@ class LiveSession:
         tracks, sockets = dict(self.tracks), dict(self._sockets)
         self.tracks.clear()
         self._sockets.clear()
+        for track, pipeline in tracks.items():
+            self._track_ends[track] = max(self._track_ends.get(track, 0.0), pipeline.end_time)
         for pipeline in tracks.values():
             await (pipeline.abort() if abort else pipeline.finish())
         for close in sockets.values():

@@ -6,11 +6,17 @@ well under a millisecond per frame) and hands decode jobs to the shared schedule
 ``_emit`` awaits their results in order and publishes transcript events. The queue
 between them is bounded (``max_pending``): when decoding falls behind, segmentation
 waits, the ingress fills, and the socket reader is pushed back.
+
+Audio enters through :meth:`TrackPipeline.put` (a socket: waits when full) or
+:meth:`TrackPipeline.offer` (WebRTC: drops when full). Both note when each sample
+arrived, so every final carries ``latency``: seconds from the arrival of its last
+sample to its emission (the delay a therapist sees, transport excluded).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 
@@ -24,6 +30,7 @@ from streaming.ingress import AudioIngress
 from streaming.segmenter import DecodeKind, SpeechSegment, VadSegmenter
 
 Publish = Callable[[str, dict[str, object]], Awaitable[None]]
+ARRIVALS_KEPT = 8192  # (sample count, time) marks: minutes of audio at 10-20 ms frames
 _Result = asyncio.Future[Recognition | None]
 
 
@@ -57,12 +64,44 @@ class TrackPipeline:
         self._partial_budget = settings.partial_budget
         self._partial_compute = 0.0  # decode seconds spent on this track's partials
         self._audio_samples = 0
+        self._received = 0  # samples handed to the ingress, dropped ones excluded
+        self._arrivals: deque[tuple[int, float]] = deque(maxlen=ARRIVALS_KEPT)
         self.partials_skipped = 0
         self._committed = ""  # text of this track's finals, the only text a prompt may hold
         self._tasks = [
             asyncio.create_task(self._segment(), name=f"segment:{track}"),
             asyncio.create_task(self._emit(), name=f"emit:{track}"),
         ]
+
+    @property
+    def end_time(self) -> float:
+        """Session time just after the last sample received."""
+        return self.offset + self._received / TARGET_SAMPLE_RATE
+
+    async def put(self, samples: Samples) -> None:
+        """Audio from a source that can be pushed back: waits while the ingress is full."""
+        await self.ingress.put(samples)
+        self._arrived(len(samples))
+
+    async def offer(self, samples: Samples) -> bool:
+        """Audio from a real-time source: dropped (False) when the ingress is full."""
+        accepted = await self.ingress.offer(samples)
+        if accepted:
+            self._arrived(len(samples))
+        return accepted
+
+    def _arrived(self, n: int) -> None:
+        self._received += n
+        self._arrivals.append((self._received, asyncio.get_running_loop().time()))
+
+    def _latency(self, end_s: float) -> float | None:
+        """Seconds since the sample at ``end_s`` (track time) arrived; finals come in order."""
+        end = round(end_s * TARGET_SAMPLE_RATE)
+        while len(self._arrivals) > 1 and self._arrivals[0][0] < end:
+            self._arrivals.popleft()
+        if not self._arrivals or self._arrivals[0][0] < end:
+            return None
+        return round(asyncio.get_running_loop().time() - self._arrivals[0][1], 3)
 
     async def finish(self) -> None:
         """Input ended: transcribe what is buffered, flush the open segment, wait."""
@@ -146,17 +185,17 @@ class TrackPipeline:
 
     def _event(self, u: TranscriptUpdate) -> tuple[str, dict[str, object]]:
         off = self.offset
-        return (
-            "transcript.final" if u.final else "transcript.partial",
-            {
-                "segment_id": self._segment_id(u.segment_index),
-                "track": self.track,
-                "start": round(u.start + off, 3),
-                "end": round(u.end + off, 3),
-                "text": u.text,
-                "words": [
-                    {**asdict(w), "start": round(w.start + off, 3), "end": round(w.end + off, 3)}
-                    for w in u.words
-                ],
-            },
-        )
+        payload: dict[str, object] = {
+            "segment_id": self._segment_id(u.segment_index),
+            "track": self.track,
+            "start": round(u.start + off, 3),
+            "end": round(u.end + off, 3),
+            "text": u.text,
+            "words": [
+                {**asdict(w), "start": round(w.start + off, 3), "end": round(w.end + off, 3)}
+                for w in u.words
+            ],
+        }
+        if u.final:
+            payload["latency"] = self._latency(u.end)
+        return ("transcript.final" if u.final else "transcript.partial", payload)

@@ -152,6 +152,7 @@ async def end_session(request: Request, who: Caller, session_id: str) -> Session
     await _session(svc, who, session_id, Need.PHI, "session.end")
     live = await svc.hub.get(session_id)
     if live.state != "ended":
+        await svc.webrtc.close_session(session_id)
         await live.end()
     return SessionOut.of(await svc.db.run(svc.store.get_session, session_id))
 

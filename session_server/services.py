@@ -16,6 +16,7 @@ from session_server.live import SessionHub
 from session_server.security.accounts import Accounts, Principal
 from session_server.security.audit import AuditLog
 from session_server.store import Store
+from session_server.webrtc import WebRtcIngest
 
 log = logging.getLogger(__name__)
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
@@ -31,6 +32,7 @@ class Services:
     accounts: Accounts
     audit_log: AuditLog
     hub: SessionHub
+    webrtc: WebRtcIngest
 
     async def audit(
         self, who: Principal | None, action: str, resource: str, outcome: str, detail: str = ""

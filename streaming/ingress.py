@@ -4,6 +4,10 @@ Overflow policy ``backpressure``: ``put`` waits while the buffer holds
 ``max_seconds``; the socket reader stops reading, TCP pushes back to the sender, and
 latency grows while memory does not. ``discard`` drops what is buffered (consent
 revoked: audio not yet transcribed is thrown away).
+
+A real-time source that cannot be pushed back (WebRTC: the browser sends at the rate it
+captures) uses ``offer`` instead: when the buffer is full the new audio is dropped and
+counted in ``dropped_samples``, so memory stays bounded and the loss is visible.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ class AudioIngress:
         self._closed = False
         self._changed = asyncio.Condition()
         self.waits = 0  # times a producer had to wait (backpressure engaged)
+        self.dropped_samples = 0  # audio refused by ``offer`` because the buffer was full
 
     @property
     def buffered_seconds(self) -> float:
@@ -42,6 +47,19 @@ class AudioIngress:
             self._chunks.append(samples)
             self._size += len(samples)
             self._changed.notify_all()
+
+    async def offer(self, samples: Samples) -> bool:
+        """Buffer the samples if they fit, without waiting; False (and counted) if not."""
+        async with self._changed:
+            if self._closed:
+                return True  # a closed ingress takes nothing; that is not an overrun
+            if self._size + len(samples) > self.max_samples:
+                self.dropped_samples += len(samples)
+                return False
+            self._chunks.append(samples)
+            self._size += len(samples)
+            self._changed.notify_all()
+            return True
 
     async def get(self) -> Samples | None:
         """All buffered samples, waiting for some; None once closed and drained."""

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import numpy as np
 import pyotp
 import pytest
 import websockets
@@ -41,6 +42,7 @@ from session_server.app import create_app, open_stores
 from session_server.bootstrap import ensure_account
 from session_server.models import AuditRow, Practice
 from tests.session_server.helpers import header
+from tests.session_server.rtc_client import SpeechTrack, make_offer_pc
 
 Outcome = int | str
 
@@ -92,6 +94,8 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "GET /v1/sessions/{session_id}/consents": row(401, 200, 404,  200,  404,  403,  403,  404),
     "POST /v1/sessions/{session_id}/end":   row(401,  200,  404,  200,  404,  403,  403,  404),
     "GET /v1/sessions/{session_id}/transcript": row(401, 200, 404, 200, 404,  403,  403,  404),
+    "POST /v1/sessions/{session_id}/webrtc": row(401, 200,  404,  200,  404,  403,  403,  404),
+    "GET /v1/webrtc/config":                row(401,  200,  200,  200,  200,  403,  403,  403),
     "WS /v1/sessions/{session_id}/audio":   row(4401, OPEN, 4404, OPEN, 4404, 4403, 4403, 4404),
     "WS /v1/sessions/{session_id}/events":  row(4401, OPEN, 4404, OPEN, 4404, 4403, 4403, 4404),
 }
@@ -100,6 +104,7 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
 # that must be audited).
 CONSENT = "POST /v1/sessions/{session_id}/consent"
 AUDIO = "WS /v1/sessions/{session_id}/audio"
+WEBRTC = "POST /v1/sessions/{session_id}/webrtc"
 EVENTS = "WS /v1/sessions/{session_id}/events"
 EDGES: dict[str, tuple[str, str, Outcome, bool]] = {
     "consent on an ended session":    (CONSENT, "owner", 409, False),
@@ -116,6 +121,9 @@ EDGES: dict[str, tuple[str, str, Outcome, bool]] = {
     "wrong password":                 ("POST /v1/auth/token", "victim", 401, True),
     "audio before consent":           (AUDIO, "owner", 4403, False),
     "audio after the end":            (AUDIO, "owner", 4409, False),
+    "webrtc before consent":          (WEBRTC, "owner", 409, False),
+    "webrtc after the end":           (WEBRTC, "owner", 409, False),
+    "webrtc, malformed SDP":          (WEBRTC, "owner", 422, False),
     "events, bad ticket":             (EVENTS, "owner", 4401, True),
     "events, reused ticket":          (EVENTS, "owner", 4401, True),
     "events, bearer token as ticket": (EVENTS, "owner", 4401, True),
@@ -357,6 +365,30 @@ plain("POST /v1/clients", lambda w, _: {"label": w.label, "clinician_id": w.user
 plain(CONSENT, _consent)
 plain("GET /v1/sessions/{session_id}/consents")
 plain("GET /v1/sessions/{session_id}/transcript")
+plain("GET /v1/webrtc/config")
+
+
+async def _offer(w: World, session_id: str, caller: str, rid: str, sdp: str = "") -> Outcome:
+    """A real browser-like offer (aiortc) with one labelled audio track."""
+    pc = make_offer_pc({"mixed": SpeechTrack(np.zeros(16_000, np.float32))})
+    try:
+        await pc.setLocalDescription(await pc.createOffer())
+        body = {
+            "type": "offer",
+            "sdp": sdp or pc.localDescription.sdp,
+            "tracks": {str(t.mid): "mixed" for t in pc.getTransceivers()},
+        }
+        path = f"/v1/sessions/{session_id}/webrtc"
+        return (await w.http(caller, "POST", path, rid, body)).status_code
+    finally:
+        await pc.close()
+
+
+@probe(WEBRTC)
+async def _webrtc(w: World, caller: str, rid: str) -> Outcome:
+    return await _offer(w, w.session_id, caller, rid)
+
+
 plain("POST /v1/users/{user_id}/enable")
 plain(
     "POST /v1/users",
@@ -648,6 +680,21 @@ async def _audio_unconsented(w: World, rid: str) -> Outcome:
 async def _audio_ended(w: World, rid: str) -> Outcome:
     path = f"/v1/sessions/{w.ended_id}/audio"
     return await w.socket(path, rid, await w.ticket("owner"), "mixed")
+
+
+@edge("webrtc before consent")
+async def _webrtc_unconsented(w: World, rid: str) -> Outcome:
+    return await _offer(w, w.unconsented_id, "owner", rid)
+
+
+@edge("webrtc after the end")
+async def _webrtc_ended(w: World, rid: str) -> Outcome:
+    return await _offer(w, w.ended_id, "owner", rid)
+
+
+@edge("webrtc, malformed SDP")
+async def _webrtc_malformed(w: World, rid: str) -> Outcome:
+    return await _offer(w, w.session_id, "owner", rid, sdp="v=0\r\nm=audio nonsense")
 
 
 @edge("events, bad ticket")
