@@ -29,13 +29,25 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy companion session_server streaming asr
+	$(VENV)/bin/mypy companion session_server streaming asr web_client
 
 # The suite runs on the embedded default (SQLite), then the server tests again on a
 # fresh PostgreSQL database (127.0.0.1:5432) when one is reachable.
 PG_ADMIN ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-unit: $(STAMP)
+# The browser tests (tests/e2e) drive Debian's Chromium through Playwright; Playwright's
+# own browser download is never used.
+CHROMIUM ?= /usr/bin/chromium
+
+$(CHROMIUM):
+	@echo "== installing Debian's chromium for the browser tests"
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium >/dev/null || \
+	{ DEBIAN_FRONTEND=noninteractive $$SUDO apt-get update -q >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium >/dev/null; } || \
+	{ echo "need Debian's chromium at $(CHROMIUM) (apt-get install chromium)"; exit 1; }
+
+unit: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest -q
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
 		echo "== server tests on PostgreSQL"; \

@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+import web_client
 from asr.model import load_model
 from asr.recognizer import WhisperRecognizer
 from asr.scheduler import InferenceScheduler
@@ -148,6 +149,7 @@ def create_app(
     app.include_router(auth_router)
     app.include_router(sessions_router)
     app.include_router(webrtc_router)
+    web_client.mount(app)
 
     @app.exception_handler(SessionError)
     @app.exception_handler(AuthError)

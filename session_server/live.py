@@ -8,6 +8,7 @@ failure stays inside its own tasks.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -21,12 +22,14 @@ from session_server.db import Database
 from session_server.pipeline import TrackPipeline
 from session_server.security.audio_vault import AudioVault
 from session_server.store import SessionInfo
+from streaming.audio import Samples
 
 log = logging.getLogger(__name__)
 
 TRACKS = ("therapist", "client", "mixed")
 CloseSocket = Callable[[int, str], Awaitable[None]]
 SystemAudit = Callable[[str, str], Awaitable[None]]  # (action, resource)
+AudioProbe = Callable[[str, str, Samples], None]  # (session id, track, 16 kHz samples)
 END_DRAIN_S = 10.0  # how long ending waits for closed sockets to deliver queued frames
 
 
@@ -96,6 +99,8 @@ class LiveSession:
             publish=self.emit_quietly,
             recorder=vault.writer(self.id, prefix).append if vault else None,
         )
+        if (probe := self._hub.audio_probe) is not None:
+            pipeline.on_audio = functools.partial(probe, self.id, track)
         self.tracks[track] = pipeline
         self._sockets[track] = close_socket
         if self.state != "active":
@@ -201,6 +206,9 @@ class SessionHub:
         self.scheduler = scheduler
         self.vault: AudioVault | None = None  # set when the practice keeps raw audio
         self.audit: SystemAudit | None = None  # records the pipeline's PHI writes
+        # Measurement only (the transport-latency benchmark): sees each track's audio
+        # the moment it reaches the pipeline. Never set by the service itself.
+        self.audio_probe: AudioProbe | None = None
         self._live: dict[str, LiveSession] = {}
         self._lock = asyncio.Lock()
 

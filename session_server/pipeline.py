@@ -66,6 +66,7 @@ class TrackPipeline:
         self._audio_samples = 0
         self._received = 0  # samples handed to the ingress, dropped ones excluded
         self._arrivals: deque[tuple[int, float]] = deque(maxlen=ARRIVALS_KEPT)
+        self.on_audio: Callable[[Samples], None] | None = None  # sees audio as it arrives
         self.partials_skipped = 0
         self._committed = ""  # text of this track's finals, the only text a prompt may hold
         self._tasks = [
@@ -81,18 +82,20 @@ class TrackPipeline:
     async def put(self, samples: Samples) -> None:
         """Audio from a source that can be pushed back: waits while the ingress is full."""
         await self.ingress.put(samples)
-        self._arrived(len(samples))
+        self._arrived(samples)
 
     async def offer(self, samples: Samples) -> bool:
         """Audio from a real-time source: dropped (False) when the ingress is full."""
         accepted = await self.ingress.offer(samples)
         if accepted:
-            self._arrived(len(samples))
+            self._arrived(samples)
         return accepted
 
-    def _arrived(self, n: int) -> None:
-        self._received += n
+    def _arrived(self, samples: Samples) -> None:
+        self._received += len(samples)
         self._arrivals.append((self._received, asyncio.get_running_loop().time()))
+        if self.on_audio is not None:
+            self.on_audio(samples)
 
     def _latency(self, end_s: float) -> float | None:
         """Seconds since the sample at ``end_s`` (track time) arrived; finals come in order."""

@@ -71,6 +71,9 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "GET /docs":                            row(200,  200,  200,  200,  200,  200,  200,  200),
     "GET /docs/oauth2-redirect":            row(200,  200,  200,  200,  200,  200,  200,  200),
     "GET /redoc":                           row(200,  200,  200,  200,  200,  200,  200,  200),
+    "GET /":                                row(200,  200,  200,  200,  200,  200,  200,  200),
+    "GET /bridge":                          row(200,  200,  200,  200,  200,  200,  200,  200),
+    "Mount /static":                        row(200,  200,  200,  200,  200,  200,  200,  200),
     "POST /v1/auth/login":                  row(401,  200,  200,  200,  200,  200,  200,  200),
     "POST /v1/auth/token":                  row(401,  200,  200,  200,  200,  200,  200,  200),
     "POST /v1/auth/logout":                 row(401,  200,  200,  200,  200,  200,  200,  200),
@@ -359,6 +362,15 @@ def _consent(w: World, caller: str) -> dict[str, Any]:
 for _route in ["GET /healthz", "GET /openapi.json", "GET /docs", "GET /docs/oauth2-redirect"]:
     plain(_route)
 plain("GET /redoc")
+plain("GET /")
+plain("GET /bridge")
+
+
+@probe("Mount /static")
+async def _static(w: World, caller: str, rid: str) -> Outcome:
+    return (await w.http(caller, "GET", "/static/sidepanel.js", rid)).status_code
+
+
 plain("POST /v1/auth/ws-ticket")
 plain("POST /v1/sessions", lambda w, _: {"client_id": w.client_id})
 plain("POST /v1/clients", lambda w, _: {"label": w.label, "clinician_id": w.user("owner").id})

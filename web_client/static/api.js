@@ -1,0 +1,138 @@
+// Same-origin JSON API client. The HttpOnly session cookie set by /v1/auth/login
+// authenticates every call; nothing here ever sees or stores a token.
+
+/** An API failure: `message` is the server's `detail` (or a fallback), `status` the HTTP
+ * status (0 when the server could not be reached). */
+export class ApiError extends Error {
+  constructor(message, status, detail = null) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+/** FastAPI's `detail` is a string, or for 422 a list of {loc, msg}: make it one line. */
+function describeDetail(detail) {
+  if (typeof detail === 'string') return detail;
+  if (Array.isArray(detail)) {
+    return detail
+      .map((d) => {
+        if (typeof d === 'string') return d;
+        const where = Array.isArray(d?.loc) ? d.loc.filter((p) => p !== 'body').join('.') : '';
+        return where ? `${where}: ${d?.msg ?? 'invalid'}` : String(d?.msg ?? 'invalid');
+      })
+      .join('; ');
+  }
+  if (detail && typeof detail === 'object') return JSON.stringify(detail);
+  return '';
+}
+
+/**
+ * fetch() a JSON endpoint of this origin.
+ * @param {string} path e.g. '/v1/sessions'
+ * @param {{method?: string, body?: unknown, signal?: AbortSignal}} [options]
+ * @returns {Promise<any>} the parsed JSON body (null when empty)
+ * @throws {ApiError}
+ */
+export async function request(path, { method = 'GET', body, signal } = {}) {
+  const init = {
+    method,
+    credentials: 'same-origin',
+    cache: 'no-store',
+    headers: { Accept: 'application/json' },
+    signal,
+  };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (err) {
+    if (err?.name === 'AbortError') throw err;
+    throw new ApiError('Cannot reach the companion server. Check the network.', 0);
+  }
+  const text = await response.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null; // a proxy's HTML error page, say: fall back to the status text
+    }
+  }
+  if (!response.ok) {
+    const detail = data && typeof data === 'object' ? data.detail : null;
+    const message =
+      describeDetail(detail) || response.statusText || `Request failed (${response.status})`;
+    throw new ApiError(message, response.status, detail);
+  }
+  return data;
+}
+
+export const get = (path, options = {}) => request(path, { ...options, method: 'GET' });
+export const post = (path, body = {}, options = {}) =>
+  request(path, { ...options, method: 'POST', body });
+
+const enc = encodeURIComponent;
+
+// ---- Auth -------------------------------------------------------------------------
+
+export const login = (username, password, totp) =>
+  post('/v1/auth/login', totp ? { username, password, totp } : { username, password });
+export const logout = () => post('/v1/auth/logout');
+
+/** The signed-in user, or null when not signed in (401). */
+export async function me() {
+  try {
+    return await get('/v1/auth/me');
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return null;
+    throw err;
+  }
+}
+
+/** A fresh single-use WebSocket ticket (valid 30 s). */
+export async function wsTicket() {
+  const { ticket } = await post('/v1/auth/ws-ticket');
+  return ticket;
+}
+
+// ---- Clients and sessions ---------------------------------------------------------
+
+export const listClients = () => get('/v1/clients');
+export const createClient = (label) => post('/v1/clients', { label });
+export const listSessions = () => get('/v1/sessions');
+export const createSession = (clientId) => post('/v1/sessions', { client_id: clientId });
+export const getSession = (id) => get(`/v1/sessions/${enc(id)}`);
+export const endSession = (id) => post(`/v1/sessions/${enc(id)}/end`);
+
+/**
+ * Record one party's consent.
+ * @param {'therapist'|'client'} party
+ * @param {'granted'|'paused'|'revoked'} state
+ */
+export const recordConsent = (id, party, state, method = 'verbal') =>
+  post(`/v1/sessions/${enc(id)}/consent`, {
+    party,
+    granted: state === 'granted',
+    method,
+    text_version: 'v1',
+    state,
+  });
+
+// ---- Audio transports ---------------------------------------------------------------
+
+export const webrtcConfig = () => get('/v1/webrtc/config');
+export const webrtcOffer = (id, sdp, tracks) =>
+  post(`/v1/sessions/${enc(id)}/webrtc`, { sdp, type: 'offer', tracks });
+
+/** ws:// or wss:// URL of this origin for `path` with query `params`. */
+export function wsUrl(path, params = {}) {
+  const url = new URL(path, window.location.href);
+  url.protocol = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
+  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, String(value));
+  return url.toString();
+}

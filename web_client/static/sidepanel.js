@@ -1,0 +1,436 @@
+// The side-panel (index.html): sign in, pick a client and session, record consent,
+// capture the microphone over WebRTC (or the WebSocket fallback), follow the live
+// transcript, the note draft and risk alerts.
+//
+// Connection states shown and reported by window.companion.state():
+//   idle → connecting → live ⇄ reconnecting → paused (Pause, consent withdrawn) → ended.
+
+import * as api from './api.js';
+import { audioContext, getMicrophone, LevelMeter, stopStream } from './capture.js';
+import { EventStream } from './events.js';
+import { NoteDraftView, RiskAlertView } from './notes.js';
+import { TranscriptView } from './transcript.js';
+import {
+  byId,
+  errorText,
+  queryParam,
+  SessionPicker,
+  setMessage,
+  setupLogin,
+  show,
+  speakerLabel,
+} from './ui.js';
+import { currentRoundTripTime, WebRtcSender } from './webrtc.js';
+import { WsAudioSender } from './wsaudio.js';
+
+const $ = {
+  userBox: byId('user-box'),
+  userName: byId('user-name'),
+  logout: byId('logout-button'),
+  app: byId('app-section'),
+  state: byId('connection-state'),
+  latency: byId('latency'),
+  rtt: byId('rtt'),
+  statusLine: byId('status-line'),
+  warning: byId('capture-warning'),
+  bridgeLink: byId('bridge-link'),
+  setupError: byId('setup-error'),
+  consentTherapist: byId('consent-therapist'),
+  consentClient: byId('consent-client'),
+  consentStatus: byId('consent-status'),
+  captureSection: byId('capture-section'),
+  source: byId('source-select'),
+  transport: byId('transport-select'),
+  start: byId('start-button'),
+  pause: byId('pause-button'),
+  resume: byId('resume-button'),
+  end: byId('end-button'),
+  micLevel: byId('mic-level'),
+};
+
+/** @type {'idle'|'connecting'|'live'|'reconnecting'|'paused'|'ended'} */
+let connState = 'idle';
+let session = null; // the chosen session (API shape)
+let feed = null; // EventStream of the chosen session
+let busy = false; // a start/pause/end is in progress
+/** The running capture: microphone, meter, sender and its kind. */
+let capture = null;
+let rttTimer = null;
+
+const transcript = new TranscriptView({
+  scroller: byId('transcript'),
+  finals: byId('transcript-finals'),
+  partials: byId('transcript-partials'),
+  backToLive: byId('back-to-live'),
+  empty: byId('transcript-empty'),
+  onFinal: (event) => {
+    if (typeof event.latency === 'number' && Number.isFinite(event.latency)) {
+      $.latency.textContent = `Delay ${event.latency.toFixed(1)} s`;
+    }
+  },
+});
+const notes = new NoteDraftView({ container: byId('note-draft'), empty: byId('note-empty') });
+const risks = new RiskAlertView({ list: byId('risk-alerts'), empty: byId('risk-empty') });
+
+// Test hook (read by the browser tests): never exposes more than the page shows.
+window.companion = {
+  state: () => connState,
+  transcript: () => transcript.transcript(),
+  session: () => session?.id ?? null,
+  levels: () => ({ mic: capture?.meter?.rms ?? 0 }),
+};
+
+const picker = new SessionPicker({
+  clientSelect: byId('client-select'),
+  newClientLabel: byId('new-client-label'),
+  createClientButton: byId('create-client-button'),
+  sessionSelect: byId('session-select'),
+  createSessionButton: byId('create-session-button'),
+  error: $.setupError,
+  onSelect: selectSession,
+});
+
+// ---- state and controls ---------------------------------------------------------------
+
+function setState(state) {
+  connState = state;
+  $.state.textContent = state;
+  $.state.dataset.state = state;
+  if (state !== 'live' && state !== 'reconnecting') $.rtt.textContent = 'RTT –';
+  updateControls();
+}
+
+const capturing = () => ['connecting', 'live', 'reconnecting'].includes(connState);
+
+function updateControls() {
+  const open = session !== null && session.state !== 'ended' && connState !== 'ended';
+  const consented = open && session.consented === true;
+  $.start.disabled = busy || !consented || connState !== 'idle';
+  $.resume.disabled = busy || !consented || connState !== 'paused';
+  $.pause.disabled = busy || !capturing();
+  $.end.disabled = busy || !open;
+  const settable = !busy && (connState === 'idle' || connState === 'paused');
+  $.source.disabled = !settable;
+  $.transport.disabled = !settable;
+  $.consentTherapist.disabled = busy || !open;
+  $.consentClient.disabled = busy || !open;
+  picker.setDisabled(busy || capturing());
+  if (busy) $.captureSection.setAttribute('aria-busy', 'true');
+  else $.captureSection.removeAttribute('aria-busy');
+}
+
+function status(text) {
+  setMessage($.statusLine, text, 'info');
+}
+
+function warn(text) {
+  setMessage($.warning, text, text ? 'warning' : 'info');
+}
+
+function renderConsent() {
+  const consents = session?.consents ?? {};
+  const stateOf = (party) => consents[party]?.state ?? 'pending';
+  $.consentTherapist.checked = stateOf('therapist') === 'granted';
+  $.consentClient.checked = stateOf('client') === 'granted';
+  if (!session) {
+    $.consentStatus.textContent = '';
+  } else if (session.consented) {
+    $.consentStatus.textContent = 'Both parties consented: capture is allowed.';
+  } else {
+    const missing = ['therapist', 'client']
+      .filter((p) => stateOf(p) !== 'granted')
+      .map((p) => `${speakerLabel(p)} (${stateOf(p)})`);
+    $.consentStatus.textContent = `Capture needs consent from: ${missing.join(', ')}.`;
+  }
+}
+
+// ---- session selection and events ------------------------------------------------------
+
+async function selectSession(chosen) {
+  feed?.stop();
+  feed = null;
+  transcript.clear();
+  notes.clear();
+  risks.clear();
+  $.latency.textContent = 'Delay –';
+  warn('');
+  session = chosen;
+  renderConsent();
+  if (!chosen) {
+    show($.bridgeLink, false);
+    setState('idle');
+    return;
+  }
+  $.bridgeLink.href = `/bridge?session=${encodeURIComponent(chosen.id)}`;
+  show($.bridgeLink, true);
+  const url = new URL(window.location.href);
+  url.searchParams.set('session', chosen.id);
+  window.history.replaceState(null, '', url);
+  setState(chosen.state === 'ended' ? 'ended' : 'idle');
+  feed = new EventStream(chosen.id, { onEvent, onStatus: feedStatus });
+  feed.start();
+}
+
+function feedStatus(state, message) {
+  if (state === 'reconnecting') status('Transcript connection lost: reconnecting…');
+  else if (state === 'open' || state === 'stopped') status('');
+  else if (state === 'failed') setMessage($.statusLine, message, 'error');
+}
+
+function onEvent(event) {
+  if (transcript.handle(event) || notes.handle(event) || risks.handle(event)) return;
+  if (event.type === 'session.state') {
+    sessionStateChanged(event.state);
+  } else if (event.type === 'track.overrun') {
+    warn(
+      `Audio was dropped on the ${speakerLabel(event.track)} track: ` +
+        'the server fell behind. Parts of the transcript may be missing.',
+    );
+  }
+  // Other event types are not shown (yet).
+}
+
+async function sessionStateChanged(state) {
+  if (!session || typeof state !== 'string') return;
+  session.state = state;
+  picker.update(session);
+  if (state === 'ended') {
+    await stopCapture();
+    setState('ended');
+    status('The session has ended.');
+  } else if (state === 'consent_paused' || state === 'consent_revoked') {
+    // Ignore a replayed old state: only the current consent record counts.
+    try {
+      session = await api.getSession(session.id);
+      picker.update(session);
+    } catch {
+      // keep what we have
+    }
+    renderConsent();
+    if (!session.consented && capturing()) {
+      await stopCapture();
+      setState('paused');
+      warn('Consent was paused or withdrawn: capture stopped.');
+    }
+  }
+  updateControls();
+}
+
+// ---- capture ------------------------------------------------------------------------------
+
+function startRttPolling(sender) {
+  clearInterval(rttTimer);
+  rttTimer = setInterval(async () => {
+    const rtt = await currentRoundTripTime(sender.pc);
+    if (capture?.sender !== sender) return;
+    $.rtt.textContent = rtt === null ? 'RTT –' : `RTT ${Math.round(rtt * 1000)} ms`;
+  }, 2000);
+}
+
+/** Sender state → page state (ignoring senders that are no longer current). */
+function senderState(sender, state) {
+  if (capture?.sender !== sender) return;
+  if (state === 'live') {
+    setState('live');
+    status('');
+  } else if (state === 'reconnecting') {
+    setState('reconnecting');
+    status('Audio connection lost: reconnecting…');
+  } else if (state === 'connecting') {
+    setState('connecting');
+  } else if (state === 'paused' || state === 'ended' || state === 'closed') {
+    // The server ended the stream (consent, session end) or a fatal error.
+    if (busy) return; // our own pause/end
+    stopCapture().then(async () => {
+      try {
+        session = await api.getSession(session.id);
+        picker.update(session);
+        renderConsent();
+      } catch {
+        // keep what we have
+      }
+      setState(session.state === 'ended' ? 'ended' : 'paused');
+    });
+  }
+}
+
+function senderError(sender, err) {
+  if (capture?.sender !== sender) return;
+  warn(errorText(err));
+}
+
+async function startCapture() {
+  if (!session) return;
+  busy = true;
+  warn('');
+  setState('connecting');
+  try {
+    const context = await audioContext(); // created inside the click: not suspended
+    const role = $.source.value === 'therapist' ? 'therapist' : 'mixed';
+    const kind = $.transport.value === 'websocket' ? 'websocket' : 'webrtc';
+    const mic = await getMicrophone({ echoCancellation: role === 'therapist' });
+    const [track] = mic.getAudioTracks();
+    const meter = new LevelMeter(context, track, {
+      meter: $.micLevel,
+      silenceMs: 15_000,
+      onSilence: (silent) => {
+        if (capture?.mic === mic) {
+          warn(silent ? 'No sound from the microphone. Is it muted or unplugged?' : '');
+        }
+      },
+    });
+    capture = { mic, meter, role, kind, sender: null };
+    track.addEventListener('ended', () => {
+      if (capture?.mic !== mic) return;
+      warn('The microphone was disconnected: capture paused.');
+      stopCapture().then(() => setState('paused'));
+    });
+    const handlers = (get) => ({
+      onState: (state) => senderState(get(), state),
+      onError: (err) => senderError(get(), err),
+    });
+    let sender;
+    if (kind === 'webrtc') {
+      sender = new WebRtcSender(session.id, [{ track, role }], handlers(() => sender));
+      capture.sender = sender;
+      await sender.start();
+      startRttPolling(sender);
+    } else {
+      sender = new WsAudioSender(session.id, track, role, context, handlers(() => sender));
+      capture.sender = sender;
+      await sender.start();
+    }
+    if (sender.state === 'live') {
+      setState('live');
+    } else if (['paused', 'ended', 'closed'].includes(sender.state)) {
+      // The server refused the stream at once (WebSocket close 4403/1000...).
+      await stopCapture();
+      setState(session.state === 'ended' ? 'ended' : 'idle');
+    }
+  } catch (err) {
+    await stopCapture();
+    setState('idle');
+    warn(errorText(err));
+  } finally {
+    busy = false;
+    updateControls();
+  }
+}
+
+/** Close the transport and release the microphone (the server keeps what it got). */
+async function stopCapture() {
+  clearInterval(rttTimer);
+  rttTimer = null;
+  const current = capture;
+  capture = null;
+  if (!current) return;
+  try {
+    if (current.sender instanceof WsAudioSender) await current.sender.stop();
+    else current.sender?.close();
+  } finally {
+    current.meter.stop();
+    stopStream(current.mic);
+  }
+}
+
+async function pauseCapture() {
+  busy = true;
+  updateControls();
+  try {
+    await stopCapture();
+    setState('paused');
+    status('Paused. The transcript of what was captured continues to arrive.');
+  } finally {
+    busy = false;
+    updateControls();
+  }
+}
+
+async function resumeCapture() {
+  await startCapture();
+  if (connState === 'idle') setState('paused'); // resume failed: still paused
+}
+
+async function endCurrentSession() {
+  if (!session) return;
+  busy = true;
+  updateControls();
+  status('Ending the session: finishing the transcript…');
+  try {
+    await stopCapture();
+    session = await api.endSession(session.id);
+    picker.update(session);
+    setState('ended');
+    status('The session has ended.');
+  } catch (err) {
+    warn(errorText(err));
+  } finally {
+    busy = false;
+    updateControls();
+  }
+}
+
+async function consentChanged(party, checkbox) {
+  if (!session) return;
+  const state = checkbox.checked ? 'granted' : 'revoked';
+  busy = true;
+  updateControls();
+  try {
+    if (state !== 'granted' && capturing()) {
+      await stopCapture(); // stop sending before the withdrawal is recorded
+      setState('paused');
+    }
+    session = await api.recordConsent(session.id, party, state);
+    picker.update(session);
+    warn('');
+  } catch (err) {
+    checkbox.checked = !checkbox.checked;
+    warn(errorText(err));
+  } finally {
+    busy = false;
+    renderConsent();
+    updateControls();
+    checkbox.focus();
+  }
+}
+
+// ---- wiring -------------------------------------------------------------------------------
+
+$.start.addEventListener('click', startCapture);
+$.pause.addEventListener('click', pauseCapture);
+$.resume.addEventListener('click', resumeCapture);
+$.end.addEventListener('click', endCurrentSession);
+$.consentTherapist.addEventListener('change', () =>
+  consentChanged('therapist', $.consentTherapist),
+);
+$.consentClient.addEventListener('change', () => consentChanged('client', $.consentClient));
+$.logout.addEventListener('click', async () => {
+  await stopCapture();
+  feed?.stop();
+  try {
+    await api.logout();
+  } catch {
+    // signed out already
+  }
+  window.location.assign('/');
+});
+window.addEventListener('pagehide', () => {
+  // Closing the panel: close the sockets/peer cleanly so the server finishes at once.
+  if (capture) stopCapture();
+});
+
+setupLogin({
+  section: byId('login-section'),
+  form: byId('login-form'),
+  username: byId('login-username'),
+  password: byId('login-password'),
+  totp: byId('login-totp'),
+  error: byId('login-error'),
+  onSignedIn: async (user) => {
+    $.userName.textContent = user.username;
+    show($.userBox, true);
+    show($.app, true);
+    updateControls();
+    await picker.load(queryParam('session'));
+  },
+});

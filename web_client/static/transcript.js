@@ -1,0 +1,188 @@
+// The live transcript: finals in start-time order inside an aria-live="polite" list,
+// at most one tentative partial per track below them (aria-hidden, so screen readers
+// only announce settled text), auto-scroll that follows the live edge until the user
+// scrolls up, and a "Back to live" button to return.
+
+import { el, formatTime, roleOf, speakerLabel } from './ui.js';
+
+const BOTTOM_SLACK_PX = 32; // "at the bottom" tolerance (sub-pixel scrolling, zoom)
+
+export class TranscriptView {
+  /**
+   * @param {{scroller: HTMLElement, finals: HTMLElement, partials: HTMLElement,
+   *          backToLive?: HTMLButtonElement, empty?: HTMLElement,
+   *          onFinal?: (event: object) => void}} parts
+   *   scroller: the scrolling container; finals: the <ol> (aria-live) for finals;
+   *   partials: the aria-hidden container for tentative text.
+   */
+  constructor({ scroller, finals, partials, backToLive, empty, onFinal = () => {} }) {
+    this.scroller = scroller;
+    this.finalsEl = finals;
+    this.partialsEl = partials;
+    this.backToLive = backToLive ?? null;
+    this.emptyEl = empty ?? null;
+    this.onFinal = onFinal;
+    /** @type {Map<string, {event: object, node: HTMLElement}>} segment_id → final */
+    this.finals = new Map();
+    /** @type {Map<string, {event: object, node: HTMLElement}>} track → partial */
+    this.partials = new Map();
+    this.follow = true;
+
+    scroller.addEventListener('scroll', () => this._onScroll(), { passive: true });
+    this.backToLive?.addEventListener('click', () => this.jumpToLive());
+    if (this.backToLive) this.backToLive.hidden = true;
+  }
+
+  /** Handle one event of the session stream; returns true when it was a transcript event. */
+  handle(event) {
+    if (event.type === 'transcript.partial') this._partial(event);
+    else if (event.type === 'transcript.final') this._final(event);
+    else return false;
+    return true;
+  }
+
+  /** Forget everything (another session was chosen). */
+  clear() {
+    this.finals.clear();
+    this.partials.clear();
+    this.finalsEl.replaceChildren();
+    this.partialsEl.replaceChildren();
+    this._updateEmpty();
+    this.jumpToLive();
+  }
+
+  /** The finals in start order, as the test hook reports them. */
+  transcript() {
+    return [...this.finals.values()]
+      .map(({ event }) => ({
+        segment_id: event.segment_id,
+        track: event.track,
+        role: roleOf(event),
+        start: event.start,
+        end: event.end,
+        text: event.text,
+      }))
+      .sort((a, b) => a.start - b.start);
+  }
+
+  jumpToLive() {
+    this.follow = true;
+    if (this.backToLive) this.backToLive.hidden = true;
+    this._scrollToBottom();
+  }
+
+  // ---- rendering ----------------------------------------------------------------------
+
+  _utterance(event, tentative) {
+    const role = roleOf(event);
+    const node = el('li', { className: `utterance speaker-${cssToken(role)}` });
+    if (tentative) node.classList.add('partial');
+    node.dataset.segmentId = String(event.segment_id ?? '');
+    node.dataset.start = String(Number(event.start) || 0);
+    const meta = el('div', { className: 'utterance-meta' });
+    meta.append(
+      el('span', { className: 'speaker', text: speakerLabel(role) }),
+      el('time', { className: 'timestamp', text: formatTime(event.start) }),
+    );
+    // Screen readers hear "Therapist, 01:23: text" for a final.
+    node.append(meta, el('p', { className: 'utterance-text', text: event.text ?? '' }));
+    return node;
+  }
+
+  _partial(event) {
+    if (this.finals.has(event.segment_id)) return; // already settled: a late partial
+    const key = String(event.track ?? roleOf(event));
+    const old = this.partials.get(key);
+    if (!event.text || !String(event.text).trim()) {
+      old?.node.remove();
+      this.partials.delete(key);
+      return;
+    }
+    const stick = this._atLiveEdge();
+    const node = this._utterance(event, true);
+    if (old) old.node.replaceWith(node);
+    else this._insertSorted(this.partialsEl, node, Number(event.start) || 0);
+    this.partials.set(key, { event, node });
+    this._updateEmpty();
+    if (stick) this._scrollToBottom();
+  }
+
+  _final(event) {
+    const id = event.segment_id;
+    if (id === undefined || id === null) return;
+    const stick = this._atLiveEdge();
+    // The partial for this utterance (same segment_id), or a stale one of the same
+    // track that began before this final ended, is superseded.
+    for (const [key, p] of this.partials) {
+      const sameTrack = p.event.track === event.track;
+      if (p.event.segment_id === id || (sameTrack && Number(p.event.start) < Number(event.end))) {
+        p.node.remove();
+        this.partials.delete(key);
+      }
+    }
+    const node = this._utterance(event, false);
+    const existing = this.finals.get(id);
+    if (existing) {
+      // Replays never duplicate, but be defensive: update in place when the text changed.
+      if (existing.event.text === event.text) return;
+      existing.node.replaceWith(node);
+    } else {
+      this._insertSorted(this.finalsEl, node, Number(event.start) || 0);
+    }
+    this.finals.set(id, { event, node });
+    this._updateEmpty();
+    if (stick) this._scrollToBottom();
+    this.onFinal(event);
+  }
+
+  /** Insert `node` among `parent`'s children by data-start (stable: after equal starts). */
+  _insertSorted(parent, node, start) {
+    let before = null;
+    // Walk back from the end: finals nearly always arrive in order.
+    for (let child = parent.lastElementChild; child; child = child.previousElementSibling) {
+      if (Number(child.dataset.start) <= start) break;
+      before = child;
+    }
+    parent.insertBefore(node, before);
+  }
+
+  _updateEmpty() {
+    if (this.emptyEl) this.emptyEl.hidden = this.finals.size > 0 || this.partials.size > 0;
+  }
+
+  // ---- scrolling ------------------------------------------------------------------------
+
+  _atLiveEdge() {
+    const s = this.scroller;
+    return this.follow || s.scrollHeight - s.scrollTop - s.clientHeight <= BOTTOM_SLACK_PX;
+  }
+
+  _scrollToBottom() {
+    this._programmatic = true;
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+    // The resulting scroll event is ours; clear the flag after it has been delivered.
+    requestAnimationFrame(() => {
+      this._programmatic = false;
+    });
+  }
+
+  _onScroll() {
+    const s = this.scroller;
+    const atBottom = s.scrollHeight - s.scrollTop - s.clientHeight <= BOTTOM_SLACK_PX;
+    if (atBottom) {
+      this.follow = true;
+      if (this.backToLive) this.backToLive.hidden = true;
+    } else if (!this._programmatic) {
+      this.follow = false;
+      if (this.backToLive) this.backToLive.hidden = false;
+    }
+  }
+}
+
+/** A safe CSS class fragment from a role name. */
+function cssToken(value) {
+  return String(value ?? 'speaker')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .slice(0, 32);
+}

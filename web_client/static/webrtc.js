@@ -1,0 +1,304 @@
+// WebRTC audio sender: one peer connection per session carrying sendonly audio
+// transceivers, each labelled by its mid with the role it speaks for.
+//
+// The server (aiortc) does not do trickle ICE: the offer is posted once gathering is
+// complete (or after 3 s), with every candidate in it. A new offer for the same session
+// replaces the server's previous peer connection: that is how reconnect and resume work.
+
+import { ApiError, webrtcConfig, webrtcOffer } from './api.js';
+
+const GATHER_TIMEOUT_MS = 3_000;
+const DISCONNECTED_GRACE_MS = 3_000;
+const RETRY_BASE_MS = 1_000;
+const RETRY_MAX_MS = 15_000;
+
+/** Resolve when ICE gathering is complete, or after `timeoutMs`, whichever is first. */
+function iceGatheringDone(pc, timeoutMs = GATHER_TIMEOUT_MS) {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => {
+    const finish = () => {
+      clearTimeout(timer);
+      pc.removeEventListener('icegatheringstatechange', onChange);
+      pc.removeEventListener('icecandidate', onCandidate);
+      resolve();
+    };
+    const onChange = () => {
+      if (pc.iceGatheringState === 'complete') finish();
+    };
+    const onCandidate = (ev) => {
+      if (!ev.candidate) finish(); // the end-of-candidates marker
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    pc.addEventListener('icegatheringstatechange', onChange);
+    pc.addEventListener('icecandidate', onCandidate);
+  });
+}
+
+/** The server's ICE servers in RTCPeerConnection's shape (absent fields left out). */
+function iceServersOf(config) {
+  return (config?.ice_servers ?? []).map((s) => {
+    const server = { urls: s.urls };
+    if (s.username) server.username = s.username;
+    if (s.credential) server.credential = s.credential;
+    return server;
+  });
+}
+
+/** Ask the browser to favour the audio packets (best effort; never fails the call). */
+async function tuneSender(sender) {
+  if (typeof sender.getParameters !== 'function' || typeof sender.setParameters !== 'function') {
+    return;
+  }
+  try {
+    const params = sender.getParameters();
+    if (!params.encodings?.length) return;
+    for (const encoding of params.encodings) {
+      encoding.priority = 'high';
+      encoding.networkPriority = 'high';
+    }
+    await sender.setParameters(params);
+  } catch {
+    // not supported here: the defaults are fine
+  }
+}
+
+/**
+ * Open a peer connection sending `tracks` to the session.
+ * @param {string} sessionId
+ * @param {{track: MediaStreamTrack, role: 'therapist'|'client'|'mixed'}[]} tracks
+ * @param {{onState?: (state: RTCPeerConnectionState, pc: RTCPeerConnection) => void,
+ *          signal?: AbortSignal}} [options] an aborted `signal` gives up before the offer
+ *   is posted (never after: the server must see offers in the order they were made)
+ * @returns {Promise<{pc: RTCPeerConnection, close: () => void}>}
+ * @throws {ApiError} 409 without consent or on an ended session, 422 on a bad offer
+ */
+export async function connectWebRtc(sessionId, tracks, { onState = () => {}, signal } = {}) {
+  if (typeof RTCPeerConnection === 'undefined') {
+    throw new Error('This browser has no WebRTC. Use the WebSocket fallback.');
+  }
+  const config = await webrtcConfig();
+  signal?.throwIfAborted();
+  const pc = new RTCPeerConnection({
+    iceServers: iceServersOf(config),
+    bundlePolicy: 'max-bundle',
+    rtcpMuxPolicy: 'require',
+  });
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    pc.close(); // stops the transceivers, not the tracks: those stay ours
+  };
+  pc.addEventListener('connectionstatechange', () => {
+    if (!closed) onState(pc.connectionState, pc);
+  });
+  try {
+    const transceivers = tracks.map(({ track, role }) => ({
+      transceiver: pc.addTransceiver(track, { direction: 'sendonly' }),
+      role,
+    }));
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    await iceGatheringDone(pc);
+    signal?.throwIfAborted();
+    const labels = {};
+    for (const { transceiver, role } of transceivers) {
+      if (transceiver.mid === null) throw new Error('a transceiver got no mid');
+      labels[transceiver.mid] = role;
+    }
+    const answer = await webrtcOffer(sessionId, pc.localDescription.sdp, labels);
+    await pc.setRemoteDescription({ type: answer.type, sdp: answer.sdp });
+    await Promise.all(transceivers.map(({ transceiver }) => tuneSender(transceiver.sender)));
+  } catch (err) {
+    close();
+    throw err;
+  }
+  return { pc, close };
+}
+
+/**
+ * The selected candidate pair's current round-trip time in seconds, or null.
+ * @param {RTCPeerConnection} pc
+ */
+export async function currentRoundTripTime(pc) {
+  if (!pc || pc.connectionState === 'closed') return null;
+  let report;
+  try {
+    report = await pc.getStats();
+  } catch {
+    return null;
+  }
+  let pairId = null;
+  report.forEach((stat) => {
+    if (stat.type === 'transport' && stat.selectedCandidatePairId) {
+      pairId = stat.selectedCandidatePairId;
+    }
+  });
+  let rtt = null;
+  report.forEach((stat) => {
+    if (stat.type !== 'candidate-pair' || typeof stat.currentRoundTripTime !== 'number') return;
+    if (pairId ? stat.id === pairId : stat.nominated && stat.state === 'succeeded') {
+      rtt = stat.currentRoundTripTime;
+    }
+  });
+  return rtt;
+}
+
+/** An error after which a new offer cannot succeed (consent, auth, ended, bad request). */
+export function isFatal(err) {
+  return err instanceof ApiError && [401, 403, 404, 409, 422].includes(err.status);
+}
+
+/**
+ * Keeps a session's audio flowing over WebRTC: connects, and when the connection
+ * fails (or stays disconnected for more than 3 s) sends a new offer with the same
+ * tracks, retrying with backoff while the server is unreachable.
+ *
+ * States: 'idle' → 'connecting' → 'live' ⇄ 'reconnecting'; 'closed' after close() or a
+ * fatal error (reported through onError).
+ */
+export class WebRtcSender {
+  /**
+   * @param {string} sessionId
+   * @param {{track: MediaStreamTrack, role: string}[]} tracks
+   * @param {{onState?: (state: string) => void, onError?: (err: Error) => void}} [handlers]
+   */
+  constructor(sessionId, tracks, { onState = () => {}, onError = () => {} } = {}) {
+    this.sessionId = sessionId;
+    this.tracks = tracks;
+    this.onState = onState;
+    this.onError = onError;
+    this.state = 'idle';
+    this.connection = null; // {pc, close}
+    this._generation = 0;
+    this._graceTimer = null;
+    this._retryTimer = null;
+    this._attempt = 0;
+    this._abort = null; // aborts the connect in progress when superseded
+    this._inflight = Promise.resolve(); // settles when the last connect has settled
+  }
+
+  /** The current RTCPeerConnection (null between connections). */
+  get pc() {
+    return this.connection?.pc ?? null;
+  }
+
+  /** Connect; rejects on the first failure (the caller shows it). */
+  async start() {
+    await this._connect('connecting', { retry: false });
+  }
+
+  /** Drop the current peer connection and make a new one with a new offer, now. */
+  async reconnect() {
+    if (this.state === 'closed') throw new Error('the sender is closed');
+    await this._connect('reconnecting', { retry: true });
+  }
+
+  /** Close the peer connection; the server finishes transcribing what it received. */
+  close() {
+    this._generation += 1;
+    this._abort?.abort();
+    this._clearTimers();
+    this.connection?.close();
+    this.connection = null;
+    this._setState('closed');
+  }
+
+  _setState(state) {
+    if (this.state === state) return;
+    this.state = state;
+    this.onState(state);
+  }
+
+  _clearTimers() {
+    clearTimeout(this._graceTimer);
+    clearTimeout(this._retryTimer);
+    this._graceTimer = null;
+    this._retryTimer = null;
+  }
+
+  async _connect(state, { retry }) {
+    const generation = ++this._generation;
+    this._abort?.abort();
+    const abort = new AbortController();
+    this._abort = abort;
+    this._clearTimers();
+    this.connection?.close();
+    this.connection = null;
+    this._setState(state);
+    // One offer at a time: a superseded connect either gives up before posting its
+    // offer or has already posted it, and then this one's offer must reach the server
+    // after it (the server keeps the peer of the last offer it answered).
+    const previous = this._inflight;
+    const attempt = previous.then(() =>
+      connectWebRtc(this.sessionId, this.tracks, {
+        onState: (pcState) => this._pcState(generation, pcState),
+        signal: abort.signal,
+      }),
+    );
+    this._inflight = attempt.then(
+      () => undefined,
+      () => undefined,
+    );
+    let connection;
+    try {
+      connection = await attempt;
+    } catch (err) {
+      if (generation !== this._generation) return; // superseded meanwhile
+      if (!retry || isFatal(err)) {
+        this._generation += 1;
+        this._setState('closed');
+        if (retry) this.onError(err);
+        throw err;
+      }
+      this._scheduleRetry(generation);
+      return;
+    }
+    if (generation !== this._generation) {
+      connection.close(); // close() or another reconnect() won the race
+      return;
+    }
+    this.connection = connection;
+    this._pcState(generation, connection.pc.connectionState);
+  }
+
+  _pcState(generation, pcState) {
+    if (generation !== this._generation) return;
+    if (pcState === 'connected') {
+      this._attempt = 0;
+      clearTimeout(this._graceTimer);
+      this._graceTimer = null;
+      this._setState('live');
+    } else if (pcState === 'failed') {
+      this._reconnectSoon(0);
+    } else if (pcState === 'disconnected') {
+      // Often transient (Wi-Fi roaming): give ICE 3 s to recover by itself.
+      this._setState('reconnecting');
+      if (this._graceTimer === null) this._reconnectSoon(DISCONNECTED_GRACE_MS);
+    }
+  }
+
+  _reconnectSoon(delayMs) {
+    clearTimeout(this._graceTimer);
+    const generation = this._generation;
+    this._setState('reconnecting');
+    this._graceTimer = setTimeout(() => {
+      this._graceTimer = null;
+      if (generation !== this._generation) return;
+      const state = this.connection?.pc.connectionState;
+      if (state === 'connected') return; // recovered by itself
+      this.reconnect().catch(() => {}); // fatal errors are reported via onError
+    }, delayMs);
+  }
+
+  _scheduleRetry(generation) {
+    const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** this._attempt);
+    this._attempt = Math.min(this._attempt + 1, 10);
+    this._setState('reconnecting');
+    this._retryTimer = setTimeout(() => {
+      this._retryTimer = null;
+      if (generation !== this._generation) return;
+      this.reconnect().catch(() => {});
+    }, delay);
+  }
+}
