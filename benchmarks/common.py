@@ -10,14 +10,16 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jiwer
 import numpy as np
 import uvicorn
+from fastapi import FastAPI
 from faster_whisper import WhisperModel
 
 from asr.model import load_model
@@ -217,13 +219,23 @@ TOKENS: dict[str, str] = {}  # base URL -> bearer token of the benchmark clinici
 
 
 @contextmanager
-def running_server(scheduler: InferenceScheduler) -> Iterator[str]:
-    """The real server (uvicorn in a thread) on a free port; yields its base URL."""
+def running_server(
+    scheduler: InferenceScheduler,
+    configure: Callable[[FastAPI], None] | None = None,
+    **overrides: Any,
+) -> Iterator[str]:
+    """The real server (uvicorn in a thread) on a free port; yields its base URL.
+
+    ``overrides`` are settings; ``configure`` may add routes to the app before it starts.
+    """
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="companion-bench-") as tmp:
-        settings = Settings(data_dir=Path(tmp), port=port)
+        settings = Settings(data_dir=Path(tmp), port=port, **overrides)
+        app = create_app(settings, scheduler)
+        if configure is not None:
+            configure(app)
         config = uvicorn.Config(
-            create_app(settings, scheduler),
+            app,
             host="127.0.0.1",
             port=port,
             log_level="warning",

@@ -158,8 +158,43 @@ def test_48k_output_is_a_third_even_in_small_chunks() -> None:
 def test_resampled_stream_matches_one_shot_resampling() -> None:
     import soxr
 
-    x = np.random.default_rng(2).standard_normal(48000).astype(np.float32) * 0.1
-    streamed = _stream_through(Resampler(48000), x, 4800)
-    once = soxr.resample(x, 48000, 16000, quality="HQ").astype(np.float32)
+    x = np.random.default_rng(2).standard_normal(44100).astype(np.float32) * 0.1
+    streamed = _stream_through(Resampler(44100), x, 4410)
+    once = soxr.resample(x, 44100, 16000, quality="HQ").astype(np.float32)
     n = min(len(streamed), len(once))
     np.testing.assert_allclose(streamed[:n], once[:n], atol=1e-4)
+
+
+@pytest.mark.parametrize("rate", [48000, 32000])
+def test_decimation_does_not_depend_on_chunking(rate: int) -> None:
+    x = np.random.default_rng(3).standard_normal(rate).astype(np.float32) * 0.1
+    small = _stream_through(Resampler(rate), x, rate // 100)
+    odd = _stream_through(Resampler(rate), x, 997)
+    whole = _stream_through(Resampler(rate), x, len(x))
+    assert len(small) == len(odd) == len(whole) == 16000
+    np.testing.assert_allclose(small, whole, atol=1e-5)
+    np.testing.assert_allclose(odd, whole, atol=1e-5)
+
+
+@pytest.mark.parametrize("rate", [48000, 32000])
+def test_decimation_is_low_delay_and_time_exact(rate: int) -> None:
+    """A tone starting at 100 ms is out within the 10 ms frame that carries it, at 100 ms."""
+    x = np.zeros(rate, np.float32)
+    t = np.arange(rate - rate // 10) / rate
+    x[rate // 10 :] = 0.5 * np.sin(2 * np.pi * 1000 * t)
+    res = Resampler(rate)
+    out: list[np.ndarray] = []
+    for i in range(0, rate // 10 + rate // 100, rate // 100):  # up to the frame ending at 110 ms
+        out.append(res.push(x[i : i + rate // 100]))
+    y = np.concatenate(out)
+    onset = int(np.flatnonzero(np.abs(y) > 0.1)[0])
+    assert 1600 <= onset <= 1604  # 100 ms at 16 kHz
+
+
+@pytest.mark.parametrize("rate", [48000, 32000])
+def test_decimation_keeps_speech_band_and_rejects_aliases(rate: int) -> None:
+    t = np.arange(rate) / rate
+    for hz, low, high in [(3000, 0.99, 1.01), (10000, 0.0, 1e-3)]:
+        tone = (0.5 * np.sin(2 * np.pi * hz * t)).astype(np.float32)
+        y = _stream_through(Resampler(rate), tone, rate // 50)[1000:-1000]
+        assert low <= float(np.max(np.abs(y))) / 0.5 <= high, hz
