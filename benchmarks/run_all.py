@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from benchmarks.common import ROOT
 
-BENCHMARKS = ("bench_window", "bench_wer", "bench_latency", "bench_capacity")
+BENCHMARKS = ("bench_window", "bench_wer", "bench_latency", "bench_capacity", "bench_transport")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
