@@ -115,6 +115,12 @@ def offer_loopback() -> None:
 
 
 @dataclass(eq=False)
+class _Slot:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0  # offers holding or waiting for the lock
+
+
+@dataclass(eq=False)
 class _Peer:
     """One browser's peer connection to one session, and the tasks that consume it."""
 
@@ -132,7 +138,7 @@ class WebRtcIngest:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._peers: dict[str, _Peer] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._slots: dict[str, _Slot] = {}  # per session: offers are answered one at a time
         if settings.webrtc_loopback:
             offer_loopback()
 
@@ -148,32 +154,46 @@ class WebRtcIngest:
 
     async def answer(self, live: LiveSession, offer: WebRtcOffer) -> str:
         """Answer the offer (replacing the session's previous peer); returns the SDP."""
-        lock = self._locks.setdefault(live.id, asyncio.Lock())
-        async with lock:
-            live.check_audio_allowed()
-            old = self._peers.get(live.id)
-            busy = set(live.tracks) - (set(old.pipelines) if old else set())
-            if taken := busy & set(offer.tracks.values()):
-                raise SessionStateError(
-                    f"track {sorted(taken)[0]} of session {live.id} is already streaming"
-                )
-            if len(set(offer.tracks.values())) != len(offer.tracks):
-                raise SignalingError("each track label may be used once")
-            pc = self._connection()
-            try:
-                peer = await self._negotiate(live, pc, offer)
-            except BaseException:
-                await pc.close()
-                raise
-            if old is not None:
-                await self._close(old)
-            self._peers[live.id] = peer
-            for mid, track in self._receivers(pc).items():
-                role = peer.roles[mid]
-                task = asyncio.create_task(self._consume(peer, role, track), name=f"rtc:{role}")
-                peer.tasks.add(task)
-                task.add_done_callback(peer.tasks.discard)
-            sdp = pc.localDescription.sdp
+        slot = self._slots.setdefault(live.id, _Slot())
+        slot.users += 1
+        try:
+            async with slot.lock:
+                return await self._answer(live, offer)
+        finally:
+            slot.users -= 1
+            if live.id not in self._peers:
+                self._forget_slot(live.id)
+
+    def _forget_slot(self, session_id: str) -> None:
+        slot = self._slots.get(session_id)
+        if slot is not None and slot.users == 0:
+            del self._slots[session_id]
+
+    async def _answer(self, live: LiveSession, offer: WebRtcOffer) -> str:
+        live.check_audio_allowed()
+        old = self._peers.get(live.id)
+        busy = set(live.tracks) - (set(old.pipelines) if old else set())
+        if taken := busy & set(offer.tracks.values()):
+            raise SessionStateError(
+                f"track {sorted(taken)[0]} of session {live.id} is already streaming"
+            )
+        if len(set(offer.tracks.values())) != len(offer.tracks):
+            raise SignalingError("each track label may be used once")
+        pc = self._connection()
+        try:
+            peer = await self._negotiate(live, pc, offer)
+        except BaseException:
+            await pc.close()
+            raise
+        if old is not None:
+            await self._close(old)
+        self._peers[live.id] = peer
+        for mid, track in self._receivers(pc).items():
+            role = peer.roles[mid]
+            task = asyncio.create_task(self._consume(peer, role, track), name=f"rtc:{role}")
+            peer.tasks.add(task)
+            task.add_done_callback(peer.tasks.discard)
+        sdp = pc.localDescription.sdp
         log.info("webrtc peer for session %s: %s", live.id, ", ".join(sorted(peer.roles.values())))
         return with_ptime(sdp, self.settings.webrtc_ptime_ms)
 
@@ -280,6 +300,7 @@ class WebRtcIngest:
         peer.closed = True
         if self._peers.get(peer.live.id) is peer:
             del self._peers[peer.live.id]
+            self._forget_slot(peer.live.id)
         for role, pipeline in list(peer.pipelines.items()):
             peer.live.release_track(role, pipeline)
         peer.pipelines.clear()
