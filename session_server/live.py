@@ -42,6 +42,7 @@ class LiveSession:
         self._hub = hub
         self._lock = asyncio.Lock()
         self._origin: float | None = None
+        self.ending = False  # end() has begun: no new track may open
         self._track_ends: dict[str, float] = {}  # session time after each track's last audio
         self.tracks: dict[str, TrackPipeline] = {}
         self._sockets: dict[str, CloseSocket] = {}
@@ -71,7 +72,7 @@ class LiveSession:
             return event
 
     def check_audio_allowed(self) -> None:
-        if self.state == "ended":
+        if self.state == "ended" or self.ending:
             raise SessionStateError(f"session {self.id} has ended")
         if not self.consented:
             raise ConsentRequiredError(f"session {self.id} lacks consent from every party")
@@ -159,6 +160,7 @@ class LiveSession:
         its handler reads them to the disconnect before the track finishes, so ending
         right after a client hung up loses nothing.
         """
+        self.ending = True
         for close in list(self._sockets.values()):
             await self._close_quietly(close, 1000, "session ended")
         loop = asyncio.get_running_loop()

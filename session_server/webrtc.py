@@ -16,7 +16,9 @@ clock, so nothing is lost or transcribed twice.
 Latency: aiortc's audio jitter buffer releases a packet once four newer ones have
 arrived, a fixed private setting. Asking the browser for 10 ms packets (``a=ptime:10``
 in the answer, the smallest frame Chrome's Opus encoder makes) shortens that wait from
-80 ms to 40 ms without touching aiortc's internals.
+80 ms to 40 ms without touching aiortc's internals. Browsers with WebCodecs go further:
+they send 10 ms Opus packets on unordered data channels of the same connection
+(``channels`` in the offer, :mod:`session_server.rtc_channel`), decoded on arrival.
 
 Loopback: aioice offers no 127.0.0.1 candidate, so a browser on the service's own
 machine with no other network could not connect; ``webrtc_loopback`` adds it.
@@ -26,27 +28,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import aioice.ice
 import av
-import numpy as np
 from aiortc import (
     MediaStreamTrack,
     RTCConfiguration,
+    RTCDataChannel,
     RTCIceServer,
     RTCPeerConnection,
     RTCSessionDescription,
 )
 from aiortc.mediastreams import MediaStreamError
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from companion.errors import SessionError, SessionStateError, SignalingError
 from companion.settings import Settings
 from session_server.live import TRACKS, LiveSession
 from session_server.pipeline import TrackPipeline
+from session_server.rtc_channel import LABEL_PREFIX, ChannelAudio
 from streaming.audio import Resampler, Samples
+from streaming.frames import frame_to_mono
 
 log = logging.getLogger(__name__)
 
@@ -55,26 +60,30 @@ Role = Literal["therapist", "client", "mixed"]
 
 
 class WebRtcOffer(BaseModel):
-    """``POST /v1/sessions/{id}/webrtc``: the browser's offer and its track labels."""
+    """``POST /v1/sessions/{id}/webrtc``: the browser's offer and its track labels.
+
+    ``tracks`` labels audio sections by mid; ``channels`` names the roles whose audio
+    comes as Opus packets on data channels labelled ``audio:<role>`` instead.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     sdp: str = Field(min_length=1, max_length=MAX_SDP_CHARS)
     type: Literal["offer"]
-    tracks: dict[str, Role] = Field(min_length=1, max_length=len(TRACKS))
+    tracks: dict[str, Role] = Field(default_factory=dict, max_length=len(TRACKS))
+    channels: list[Role] = Field(default_factory=list, max_length=len(TRACKS))
 
+    @model_validator(mode="after")
+    def _one_source_per_role(self) -> WebRtcOffer:
+        roles = [*self.tracks.values(), *self.channels]
+        if not roles:
+            raise ValueError("label at least one track or channel")
+        if len(set(roles)) != len(roles):
+            raise ValueError("each role may be sent once")
+        return self
 
-def frame_to_mono(frame: av.AudioFrame) -> Samples:
-    """One decoded frame, any sample format and layout, as mono float32 in [-1, 1)."""
-    pcm = frame.to_ndarray()
-    channels = len(frame.layout.channels)
-    per_channel = (
-        pcm.reshape(channels, -1) if frame.format.is_planar else pcm.reshape(-1, channels).T
-    )
-    mono: Samples = per_channel.mean(axis=0, dtype=np.float32)
-    if pcm.dtype.kind in "iu":
-        mono /= np.float32(2 ** (8 * pcm.dtype.itemsize - 1))
-    return mono
+    def roles(self) -> set[str]:
+        return {*self.tracks.values(), *self.channels}
 
 
 def with_ptime(sdp: str, ptime_ms: int) -> str:
@@ -96,6 +105,20 @@ def with_ptime(sdp: str, ptime_ms: int) -> str:
     if trailer is not None:
         out.append(trailer)
     return "\r\n".join(out)
+
+
+def without_end_of_candidates(sdp: str) -> str:
+    """The offer without ``a=end-of-candidates`` when its candidates are mDNS names.
+
+    Browsers that hide local addresses offer ``<uuid>.local`` candidates that this host
+    usually cannot resolve; with end-of-candidates aioice then gives up on the component
+    and answers with no candidates at all. Without it, the browser's connectivity checks
+    reveal its address (a peer-reflexive candidate) and the connection comes up.
+    """
+    lines = sdp.split("\r\n")
+    if not any(line.startswith("a=candidate:") and ".local " in line for line in lines):
+        return sdp
+    return "\r\n".join(line for line in lines if line != "a=end-of-candidates")
 
 
 def offer_loopback() -> None:
@@ -127,6 +150,8 @@ class _Peer:
     live: LiveSession
     pc: RTCPeerConnection
     roles: dict[str, Role]  # mid -> role
+    channels: set[Role]  # roles whose audio comes on a data channel
+    started: set[Role] = field(default_factory=set)  # roles whose consumer has started
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     pipelines: dict[str, TrackPipeline] = field(default_factory=dict)
     closed: bool = False
@@ -173,12 +198,10 @@ class WebRtcIngest:
         live.check_audio_allowed()
         old = self._peers.get(live.id)
         busy = set(live.tracks) - (set(old.pipelines) if old else set())
-        if taken := busy & set(offer.tracks.values()):
+        if taken := busy & offer.roles():
             raise SessionStateError(
                 f"track {sorted(taken)[0]} of session {live.id} is already streaming"
             )
-        if len(set(offer.tracks.values())) != len(offer.tracks):
-            raise SignalingError("each track label may be used once")
         pc = self._connection()
         try:
             peer = await self._negotiate(live, pc, offer)
@@ -189,12 +212,9 @@ class WebRtcIngest:
             await self._close(old)
         self._peers[live.id] = peer
         for mid, track in self._receivers(pc).items():
-            role = peer.roles[mid]
-            task = asyncio.create_task(self._consume(peer, role, track), name=f"rtc:{role}")
-            peer.tasks.add(task)
-            task.add_done_callback(peer.tasks.discard)
+            self._start(peer, peer.roles[mid], _track_chunks(track))
         sdp = pc.localDescription.sdp
-        log.info("webrtc peer for session %s: %s", live.id, ", ".join(sorted(peer.roles.values())))
+        log.info("webrtc peer for session %s: %s", live.id, ", ".join(sorted(offer.roles())))
         return with_ptime(sdp, self.settings.webrtc_ptime_ms)
 
     async def close_session(self, session_id: str) -> None:
@@ -217,7 +237,8 @@ class WebRtcIngest:
         self, live: LiveSession, pc: RTCPeerConnection, offer: WebRtcOffer
     ) -> _Peer:
         try:
-            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
+            sdp = without_end_of_candidates(offer.sdp)
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
         except Exception as exc:  # aiortc's parser raises many kinds on bad input
             raise SignalingError(f"malformed SDP offer ({type(exc).__name__})") from None
         kinds = {t.mid: t.kind for t in pc.getTransceivers()}
@@ -227,7 +248,18 @@ class WebRtcIngest:
             raise SignalingError(f"no audio section with mid {unknown[0][:16]!r}")
         if unlabelled := sorted(str(m) for m in set(kinds) - set(offer.tracks)):
             raise SignalingError(f"audio section {unlabelled[0][:16]!r} has no track label")
-        peer = _Peer(live, pc, dict(offer.tracks))
+        if offer.channels and pc.sctp is None:
+            raise SignalingError("audio channels need a data channel section in the offer")
+        peer = _Peer(live, pc, dict(offer.tracks), set(offer.channels))
+
+        @pc.on("datachannel")
+        def on_channel(channel: RTCDataChannel) -> None:
+            wanted = {f"{LABEL_PREFIX}{r}": r for r in peer.channels - peer.started}
+            if (role := wanted.get(channel.label)) is None:
+                log.info("webrtc session %s: unexpected data channel closed", live.id)
+                channel.close()
+                return
+            self._start(peer, role, ChannelAudio(channel).chunks())
 
         @pc.on("connectionstatechange")
         async def on_state() -> None:
@@ -244,23 +276,28 @@ class WebRtcIngest:
     def _receivers(pc: RTCPeerConnection) -> dict[str, MediaStreamTrack]:
         return {str(t.mid): t.receiver.track for t in pc.getTransceivers()}
 
-    async def _consume(self, peer: _Peer, role: Role, track: MediaStreamTrack) -> None:
-        """Move one track's frames from aiortc's queue into the pipeline, never waiting."""
+    def _start(self, peer: _Peer, role: Role, chunks: AsyncIterator[tuple[int, Samples]]) -> None:
+        peer.started.add(role)
+        task = asyncio.create_task(self._consume(peer, role, chunks), name=f"rtc:{role}")
+        peer.tasks.add(task)
+        task.add_done_callback(peer.tasks.discard)
+
+    async def _consume(
+        self, peer: _Peer, role: Role, chunks: AsyncIterator[tuple[int, Samples]]
+    ) -> None:
+        """Move one source's audio into the pipeline as it comes, never waiting on it."""
         live = peer.live
         resampler: Resampler | None = None
         rate = 0
         overrun = False
         try:
-            while not peer.closed:
-                try:
-                    frame = await track.recv()
-                except MediaStreamError:
+            async for chunk_rate, mono in chunks:
+                if peer.closed:
                     return
-                assert isinstance(frame, av.AudioFrame)
-                if frame.sample_rate != rate:
-                    resampler, rate = Resampler(frame.sample_rate), frame.sample_rate
+                if chunk_rate != rate:
+                    resampler, rate = Resampler(chunk_rate), chunk_rate
                 assert resampler is not None
-                samples = resampler.push(frame_to_mono(frame))
+                samples = resampler.push(mono)
                 pipeline = peer.pipelines.get(role) or await self._open(peer, role)
                 if pipeline is None:
                     return
@@ -310,3 +347,14 @@ class WebRtcIngest:
         for task in consumers:
             task.cancel()
         await asyncio.gather(*consumers, return_exceptions=True)
+
+
+async def _track_chunks(track: MediaStreamTrack) -> AsyncIterator[tuple[int, Samples]]:
+    """A received media track's frames (decoded by aiortc) until it ends."""
+    while True:
+        try:
+            frame = await track.recv()
+        except MediaStreamError:
+            return
+        assert isinstance(frame, av.AudioFrame)
+        yield frame.sample_rate, frame_to_mono(frame)

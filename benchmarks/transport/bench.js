@@ -48,9 +48,13 @@ window.bench = {
     await login(username, password);
   },
 
-  async webrtc(sessionId, count, onMs = 150, offMs = 300) {
+  async webrtc(sessionId, count, lowLatency, onMs = 150, offMs = 300) {
     const source = await toneSource();
-    const { pc, close } = await connectWebRtc(sessionId, [{ track: source.track, role: 'therapist' }]);
+    const { pc, close } = await connectWebRtc(
+      sessionId,
+      [{ track: source.track, role: 'therapist' }],
+      { lowLatency },
+    );
     try {
       await until(() => pc.connectionState === 'connected', 15000, 'the peer connection');
       await sleep(1000); // let the first packets and the jitter buffer settle

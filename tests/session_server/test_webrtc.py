@@ -12,7 +12,6 @@ import pytest
 from streaming.audio import Samples
 from tests.conftest import silence, wer
 from tests.session_server.helpers import (
-    collect_events,
     collect_until_ended,
     end_session,
     finals,
@@ -21,7 +20,13 @@ from tests.session_server.helpers import (
     new_session,
     within,
 )
-from tests.session_server.rtc_client import SpeechTrack, connect
+from tests.session_server.rtc_client import (
+    OpusChannelSender,
+    SpeechTrack,
+    connect,
+    make_offer_pc,
+    post_offer,
+)
 
 
 def _speech(librispeech: list[tuple[Samples, str]], picks: list[int]) -> tuple[Samples, str]:
@@ -129,5 +134,51 @@ async def test_an_offer_before_consent_is_refused(
     sid = await new_session(server, consent=False)
     with pytest.raises(AssertionError, match="409"):
         await connect(server, sid, {"mixed": SpeechTrack(librispeech[0][0])})
-    events = await collect_events(server, sid, lambda e: True)
-    assert events[0]["type"] == "session.state"
+    session = await get_session(server, sid)
+    assert session["state"] == "created" and session["tracks"] == []
+
+
+@pytest.mark.parametrize("lose_every", [0, 25])
+async def test_audio_on_data_channels_is_transcribed_with_losses_filled(
+    server: str, librispeech: list[tuple[Samples, str]], lose_every: int
+) -> None:
+    """The low-latency path: 10 ms Opus packets on unordered data channels, one per role,
+    beside a media track on the same peer connection. Lost packets (every 25th: 4 %)
+    become silence, so the track's clock still matches its audio."""
+    therapist, t_ref = _speech(librispeech, [0, 1])
+    client, c_ref = _speech(librispeech, [2, 3])
+    sid = await new_session(server)
+    opus = OpusChannelSender(client, speed=2, lose_every=lose_every)
+    track = SpeechTrack(therapist, speed=2)
+    sender = await connect(server, sid, {"therapist": track}, {"client": opus})
+    try:
+        await within(120, opus.done.wait(), "sending on the data channel")
+        await _until_track_done(track)
+    finally:
+        await sender.close()
+    await within(60, end_session(server, sid), "ending the session")
+    events = await collect_until_ended(server, sid)
+    assert wer(c_ref, finals_text(events, "client")) < (0.25 if not lose_every else 0.35)
+    assert wer(t_ref, finals_text(events, "therapist")) < 0.25
+    assert opus.lost == (opus.sent // lose_every if lose_every else 0)
+    # Audio time from sample counts, losses included: the last final ends near the
+    # speech's end on the client's clock (its track opened with the first packet).
+    last = finals(events, "client")[-1]
+    assert last["end"] <= len(client) / 16_000 + 1.0
+
+
+async def test_a_data_channel_must_be_declared_in_the_offer(
+    server: str, librispeech: list[tuple[Samples, str]]
+) -> None:
+    sid = await new_session(server)
+    pc = make_offer_pc({})
+    OpusChannelSender(librispeech[0][0]).attach(pc, "client")
+    try:
+        await pc.setLocalDescription(await pc.createOffer())
+        r = await post_offer(server, sid, pc.localDescription.sdp, {}, channels=None)
+        assert r.status_code == 422  # neither a labelled track nor a declared channel
+        r = await post_offer(server, sid, pc.localDescription.sdp, {}, channels=["client"] * 2)
+        assert r.status_code == 422
+    finally:
+        await pc.close()
+    await end_session(server, sid)

@@ -48,9 +48,7 @@ async def test_a_single_chunk_larger_than_the_buffer_is_refused_whole() -> None:
     assert ing.buffered_seconds == 0
 
 
-async def test_a_partly_full_buffer_refuses_a_chunk_that_does_not_fit_and_keeps_the_rest() -> (
-    None
-):
+async def test_a_chunk_that_does_not_fit_is_refused_and_the_buffer_kept() -> None:
     ing = AudioIngress(max_seconds=0.1)
     assert await ing.offer(samples(1500, 0.1))
     assert await ing.offer(samples(160, 0.2)) is False  # 1660 > 1600: nothing of it taken

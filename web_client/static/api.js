@@ -126,8 +126,8 @@ export const recordConsent = (id, party, state, method = 'verbal') =>
 // ---- Audio transports ---------------------------------------------------------------
 
 export const webrtcConfig = () => get('/v1/webrtc/config');
-export const webrtcOffer = (id, sdp, tracks) =>
-  post(`/v1/sessions/${enc(id)}/webrtc`, { sdp, type: 'offer', tracks });
+export const webrtcOffer = (id, sdp, tracks, channels = []) =>
+  post(`/v1/sessions/${enc(id)}/webrtc`, { sdp, type: 'offer', tracks, channels });
 
 /** ws:// or wss:// URL of this origin for `path` with query `params`. */
 export function wsUrl(path, params = {}) {

@@ -195,6 +195,7 @@ async function sessionStateChanged(state) {
     await stopCapture();
     setState('ended');
     status('The session has ended.');
+    describeSession();
   } else if (state === 'consent_paused' || state === 'consent_revoked') {
     await refreshSession(); // a replayed old state must not stop a consented capture
     if (!session.consented && capturing()) {

@@ -4,6 +4,12 @@
 // The server (aiortc) does not do trickle ICE: the offer is posted once gathering is
 // complete (or after 3 s), with every candidate in it. A new offer for the same session
 // replaces the server's previous peer connection: that is how reconnect and resume work.
+//
+// Low-latency path: where the browser has WebCodecs and MediaStreamTrackProcessor
+// (Chrome, Edge), each track is encoded to 10 ms Opus packets here and sent on an
+// unordered data channel without retransmissions ('audio:<role>'), on the same peer
+// connection. The server decodes each packet on arrival instead of holding it in
+// aiortc's jitter buffer (40-80 ms). Elsewhere the track is sent as a media track.
 
 import { ApiError, webrtcConfig, webrtcOffer } from './api.js';
 
@@ -11,6 +17,88 @@ const GATHER_TIMEOUT_MS = 3_000;
 const DISCONNECTED_GRACE_MS = 3_000;
 const RETRY_BASE_MS = 1_000;
 const RETRY_MAX_MS = 15_000;
+const MAX_CHANNEL_BUFFER_BYTES = 16_000; // ~2 s of 32 kb/s Opus: beyond it, drop packets
+const OPUS_BITRATE = 32_000;
+const OPUS_FRAME_US = 10_000;
+// '?webrtc=tracks' on a page forces standard media tracks (for a browser or network
+// where the data-channel path misbehaves).
+const LOW_LATENCY_DEFAULT = new URLSearchParams(globalThis.location?.search ?? '').get('webrtc') !== 'tracks';
+
+function opusConfig(track) {
+  const settings = track.getSettings?.() ?? {};
+  return {
+    codec: 'opus',
+    sampleRate: settings.sampleRate || 48_000,
+    numberOfChannels: settings.channelCount || 1,
+    bitrate: OPUS_BITRATE,
+    opus: { frameDuration: OPUS_FRAME_US },
+  };
+}
+
+/** Can this track go over the low-latency path (Opus encoded here, on a data channel)? */
+async function canEncode(track) {
+  if (typeof AudioEncoder === 'undefined' || typeof MediaStreamTrackProcessor === 'undefined') {
+    return false;
+  }
+  try {
+    return (await AudioEncoder.isConfigSupported(opusConfig(track))).supported === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Encode `track` to Opus and send each packet on `channel` as a 4-byte big-endian
+ * sequence number followed by the packet. Starts when the channel opens; returns stop().
+ * A packet that would overfill the channel's buffer is dropped but keeps its sequence
+ * number, so the server fills the gap with silence and audio time stays exact.
+ */
+function pumpOpus(track, channel) {
+  const clone = track.clone(); // the processor's reader may end its track: not ours
+  let reader = null;
+  let encoder = null;
+  let stopped = false;
+  let seq = 0;
+  const pump = {
+    dropped: 0,
+    stop() {
+      stopped = true;
+      reader?.cancel().catch(() => {});
+      if (encoder && encoder.state !== 'closed') encoder.close();
+      clone.stop();
+    },
+  };
+  const send = (chunk) => {
+    const number = seq;
+    seq = (seq + 1) >>> 0;
+    if (channel.readyState !== 'open') return;
+    if (channel.bufferedAmount > MAX_CHANNEL_BUFFER_BYTES) {
+      pump.dropped += 1;
+      return;
+    }
+    const message = new Uint8Array(4 + chunk.byteLength);
+    new DataView(message.buffer).setUint32(0, number);
+    chunk.copyTo(message.subarray(4));
+    channel.send(message);
+  };
+  const run = async () => {
+    reader = new MediaStreamTrackProcessor({ track: clone }).readable.getReader();
+    encoder = new AudioEncoder({ output: send, error: () => pump.stop() });
+    encoder.configure(opusConfig(clone));
+    while (!stopped) {
+      const { value: data, done } = await reader.read();
+      if (done) break;
+      if (!stopped && encoder.state === 'configured') encoder.encode(data);
+      data.close();
+    }
+  };
+  channel.binaryType = 'arraybuffer';
+  channel.addEventListener('open', () => {
+    run().catch(() => pump.stop());
+  });
+  channel.addEventListener('close', () => pump.stop());
+  return pump;
+}
 
 /** Resolve when ICE gathering is complete, or after `timeoutMs`, whichever is first. */
 function iceGatheringDone(pc, timeoutMs = GATHER_TIMEOUT_MS) {
@@ -72,7 +160,11 @@ async function tuneSender(sender) {
  * @returns {Promise<{pc: RTCPeerConnection, close: () => void}>}
  * @throws {ApiError} 409 without consent or on an ended session, 422 on a bad offer
  */
-export async function connectWebRtc(sessionId, tracks, { onState = () => {}, signal } = {}) {
+export async function connectWebRtc(
+  sessionId,
+  tracks,
+  { onState = () => {}, signal, lowLatency = LOW_LATENCY_DEFAULT } = {},
+) {
   if (typeof RTCPeerConnection === 'undefined') {
     throw new Error('This browser has no WebRTC. Use the WebSocket fallback.');
   }
@@ -84,19 +176,31 @@ export async function connectWebRtc(sessionId, tracks, { onState = () => {}, sig
     rtcpMuxPolicy: 'require',
   });
   let closed = false;
+  const pumps = [];
   const close = () => {
     if (closed) return;
     closed = true;
+    for (const pump of pumps) pump.stop();
     pc.close(); // stops the transceivers, not the tracks: those stay ours
   };
   pc.addEventListener('connectionstatechange', () => {
     if (!closed) onState(pc.connectionState, pc);
   });
   try {
-    const transceivers = tracks.map(({ track, role }) => ({
-      transceiver: pc.addTransceiver(track, { direction: 'sendonly' }),
-      role,
-    }));
+    const encodable = await Promise.all(
+      tracks.map(({ track }) => (lowLatency ? canEncode(track) : false)),
+    );
+    const transceivers = tracks
+      .filter((_, i) => !encodable[i])
+      .map(({ track, role }) => ({
+        transceiver: pc.addTransceiver(track, { direction: 'sendonly' }),
+        role,
+      }));
+    const channelled = tracks.filter((_, i) => encodable[i]);
+    for (const { track, role } of channelled) {
+      const channel = pc.createDataChannel(`audio:${role}`, { ordered: false, maxRetransmits: 0 });
+      pumps.push(pumpOpus(track, channel));
+    }
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
     await iceGatheringDone(pc);
@@ -106,7 +210,12 @@ export async function connectWebRtc(sessionId, tracks, { onState = () => {}, sig
       if (transceiver.mid === null) throw new Error('a transceiver got no mid');
       labels[transceiver.mid] = role;
     }
-    const answer = await webrtcOffer(sessionId, pc.localDescription.sdp, labels);
+    const answer = await webrtcOffer(
+      sessionId,
+      pc.localDescription.sdp,
+      labels,
+      channelled.map(({ role }) => role),
+    );
     await pc.setRemoteDescription({ type: answer.type, sdp: answer.sdp });
     await Promise.all(transceivers.map(({ transceiver }) => tuneSender(transceiver.sender)));
   } catch (err) {
@@ -163,9 +272,14 @@ export class WebRtcSender {
    * @param {{track: MediaStreamTrack, role: string}[]} tracks
    * @param {{onState?: (state: string) => void, onError?: (err: Error) => void}} [handlers]
    */
-  constructor(sessionId, tracks, { onState = () => {}, onError = () => {} } = {}) {
+  constructor(
+    sessionId,
+    tracks,
+    { onState = () => {}, onError = () => {}, lowLatency = LOW_LATENCY_DEFAULT } = {},
+  ) {
     this.sessionId = sessionId;
     this.tracks = tracks;
+    this.lowLatency = lowLatency;
     this.onState = onState;
     this.onError = onError;
     this.state = 'idle';
@@ -234,6 +348,7 @@ export class WebRtcSender {
       connectWebRtc(this.sessionId, this.tracks, {
         onState: (pcState) => this._pcState(generation, pcState),
         signal: abort.signal,
+        lowLatency: this.lowLatency,
       }),
     );
     this._inflight = attempt.then(
