@@ -134,6 +134,10 @@ function renderConsent() {
   $.consentClient.checked = stateOf('client') === 'granted';
   if (!session) {
     $.consentStatus.textContent = '';
+  } else if (session.state === 'ended') {
+    $.consentStatus.textContent = session.consented
+      ? 'Both parties consented. The session has ended.'
+      : 'The session has ended.';
   } else if (session.consented) {
     $.consentStatus.textContent = 'Both parties consented: capture is allowed.';
   } else {

@@ -1,0 +1,1 @@
+"""End-to-end browser tests: Debian's Chromium, driven by Playwright, against a real server."""
