@@ -8,9 +8,10 @@ stamps the moment each onset's first samples reach the transcription pipeline (a
 Opus decoding, aiortc's jitter buffer and resampling to 16 kHz). Latency = the difference;
 both ends read the same machine's clock.
 
-Measured: WebRTC with 10 ms packets (the service's default answer), WebRTC with the
-browser's default 20 ms packets (a second server with ``webrtc_ptime_ms=20``, the
-baseline before this change), and the AudioWorklet → WebSocket fallback.
+Measured: WebRTC on a data channel (10 ms Opus packets encoded by the page: the pages'
+default where WebCodecs exists), WebRTC media tracks with 10 ms packets (the service's
+answer), the AudioWorklet → WebSocket fallback, and the baseline: media tracks with the
+browser's default 20 ms packets (a second server with ``webrtc_ptime_ms=20``).
 """
 
 from __future__ import annotations
