@@ -1,5 +1,5 @@
 // AudioWorklet processor 'pcm16k': mono, 16 kHz, 16-bit little-endian PCM in frames of
-// 20 ms (320 samples), posted to the main thread as transferred ArrayBuffers.
+// 10 ms (160 samples), posted to the main thread as transferred ArrayBuffers.
 //
 // Runs on the audio rendering thread at the context's rate (`sampleRate`, a global
 // of the worklet scope: usually 48000, sometimes 44100).
@@ -13,7 +13,7 @@
 // then {type: 'stopped'}.
 
 const OUT_RATE = 16000;
-const FRAME_SAMPLES = 320; // 20 ms
+const FRAME_SAMPLES = 160; // 10 ms: the smallest the server accepts, the least delay
 const MIN_SAMPLES = 160; // 10 ms: the server's smallest frame
 const CUTOFF_HZ = 7200;
 

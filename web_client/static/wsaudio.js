@@ -1,5 +1,5 @@
 // WebSocket audio fallback: one socket per track. An AudioWorklet ('pcm16k', see
-// pcm-worklet.js) turns the track into 20 ms frames of 16 kHz s16le PCM; this module
+// pcm-worklet.js) turns the track into 10 ms frames of 16 kHz s16le PCM; this module
 // sends them after the JSON header. When the socket falls more than ~2 s behind
 // (bufferedAmount), frames are dropped and counted rather than queued without bound.
 //
@@ -12,7 +12,7 @@ const WORKLET_URL = '/static/pcm-worklet.js';
 const HEADER = { format: 's16le', sample_rate: 16000, channels: 1 };
 const BYTES_PER_SECOND = 16000 * 2;
 const MAX_BUFFERED_BYTES = 2 * BYTES_PER_SECOND; // ~2 s of audio
-const MAX_PENDING_FRAMES = 100; // 2 s of 20 ms frames held while (re)connecting
+const MAX_PENDING_FRAMES = 200; // 2 s of 10 ms frames held while (re)connecting
 const RETRY_BASE_MS = 500;
 const RETRY_MAX_MS = 10_000;
 const MAX_BUSY_RETRIES = 5; // 4409 "track already streaming" while the old socket closes
