@@ -124,7 +124,7 @@ class LiveSession:
             return None
         del self.tracks[track]
         self._sockets.pop(track, None)
-        self._track_ends[track] = max(self._track_ends.get(track, 0.0), pipeline.end_time)
+        self._note_end(track, pipeline)
         task = asyncio.create_task(pipeline.finish(), name=f"finish:{track}")
         self._finishing[task] = pipeline
         task.add_done_callback(lambda t: self._finishing.pop(t, None))
@@ -172,12 +172,16 @@ class LiveSession:
         await self._hub.db.run(self._hub.db.store.set_state, self.id, "ended")
         await self._set_state("ended")
 
+    def _note_end(self, track: str, pipeline: TrackPipeline) -> None:
+        """Remember where the track's audio ended: a reopened track starts no earlier."""
+        self._track_ends[track] = max(self._track_ends.get(track, 0.0), pipeline.end_time)
+
     async def _stop_tracks(self, *, abort: bool, code: int, reason: str) -> None:
         tracks, sockets = dict(self.tracks), dict(self._sockets)
         self.tracks.clear()
         self._sockets.clear()
         for track, pipeline in tracks.items():
-            self._track_ends[track] = max(self._track_ends.get(track, 0.0), pipeline.end_time)
+            self._note_end(track, pipeline)
         for pipeline in tracks.values():
             await (pipeline.abort() if abort else pipeline.finish())
         for close in sockets.values():

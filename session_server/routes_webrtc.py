@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from companion.errors import SessionStateError
 from session_server.routes_sessions import _session
 from session_server.security.accounts import Principal
 from session_server.security.policy import Need, require_role
@@ -33,7 +32,5 @@ async def webrtc_offer(
     svc = services(request)
     await _session(svc, who, session_id, Need.PHI, "audio.stream")
     live = await svc.hub.get(session_id)
-    if live.state == "ended":
-        raise SessionStateError(f"session {session_id} has ended")
-    sdp = await svc.webrtc.answer(live, body)
+    sdp = await svc.webrtc.answer(live, body)  # refuses an ended or unconsented session
     return {"type": "answer", "sdp": sdp}

@@ -87,9 +87,11 @@ class Decimator:
 
     def push(self, samples: Samples) -> Samples:
         buf = np.concatenate([self._history, samples.astype(np.float32, copy=False)])
-        filtered = np.convolve(buf, self._taps, mode="valid")
-        out = filtered[self._skip :: self.factor]
-        self._skip = (self._skip - len(filtered)) % self.factor
+        # Only the kept outputs are computed: one window of the input per output sample
+        # (the taps are symmetric, so no reversal is needed).
+        windows = np.lib.stride_tricks.sliding_window_view(buf, len(self._taps))
+        out = windows[self._skip :: self.factor] @ self._taps
+        self._skip = (self._skip - len(windows)) % self.factor
         self._history = buf[len(buf) - len(self._history) :]
         return np.ascontiguousarray(out, dtype=np.float32)
 

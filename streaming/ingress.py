@@ -42,11 +42,8 @@ class AudioIngress:
             await self._changed.wait_for(
                 lambda: self._closed or self._size + len(samples) <= self.max_samples
             )
-            if self._closed:
-                return
-            self._chunks.append(samples)
-            self._size += len(samples)
-            self._changed.notify_all()
+            if not self._closed:
+                self._append(samples)
 
     async def offer(self, samples: Samples) -> bool:
         """Buffer the samples if they fit, without waiting; False (and counted) if not."""
@@ -56,10 +53,14 @@ class AudioIngress:
             if self._size + len(samples) > self.max_samples:
                 self.dropped_samples += len(samples)
                 return False
-            self._chunks.append(samples)
-            self._size += len(samples)
-            self._changed.notify_all()
+            self._append(samples)
             return True
+
+    def _append(self, samples: Samples) -> None:
+        """Buffer the samples and wake the reader; the caller holds the condition."""
+        self._chunks.append(samples)
+        self._size += len(samples)
+        self._changed.notify_all()
 
     async def get(self) -> Samples | None:
         """All buffered samples, waiting for some; None once closed and drained."""

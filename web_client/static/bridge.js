@@ -13,15 +13,14 @@ import {
   stopStream,
 } from './capture.js';
 import { EventStream } from './events.js';
-import { TranscriptView } from './transcript.js';
+import { liveTranscript } from './transcript.js';
 import {
   byId,
   errorText,
   queryParam,
-  SessionPicker,
+  pageSessionPicker,
   setMessage,
-  setupLogin,
-  show,
+  setupAccount,
   speakerLabel,
 } from './ui.js';
 import { currentRoundTripTime, WebRtcSender } from './webrtc.js';
@@ -32,10 +31,6 @@ const TAB_SILENT_TEXT =
   "No sound from the call tab. Is the patient muted, or was 'Share tab audio' left unticked?";
 
 const $ = {
-  userBox: byId('user-box'),
-  userName: byId('user-name'),
-  logout: byId('logout-button'),
-  app: byId('app-section'),
   state: byId('connection-state'),
   latency: byId('latency'),
   rtt: byId('rtt'),
@@ -67,18 +62,7 @@ let busy = false;
 let capture = null;
 let rttTimer = null;
 
-const transcript = new TranscriptView({
-  scroller: byId('transcript'),
-  finals: byId('transcript-finals'),
-  partials: byId('transcript-partials'),
-  backToLive: byId('back-to-live'),
-  empty: byId('transcript-empty'),
-  onFinal: (event) => {
-    if (typeof event.latency === 'number' && Number.isFinite(event.latency)) {
-      $.latency.textContent = `Delay ${event.latency.toFixed(1)} s`;
-    }
-  },
-});
+const transcript = liveTranscript($.latency);
 
 // Test hook (read by the browser tests).
 window.companion = {
@@ -93,15 +77,7 @@ window.companion = {
   session: () => session?.id ?? null,
 };
 
-const picker = new SessionPicker({
-  clientSelect: byId('client-select'),
-  newClientLabel: byId('new-client-label'),
-  createClientButton: byId('create-client-button'),
-  sessionSelect: byId('session-select'),
-  createSessionButton: byId('create-session-button'),
-  error: $.setupError,
-  onSelect: selectSession,
-});
+const picker = pageSessionPicker($.setupError, selectSession);
 
 // ---- state ------------------------------------------------------------------------------
 
@@ -377,31 +353,17 @@ $.stop.addEventListener('click', async () => {
 $.reconnect.addEventListener('click', () => {
   reconnectNow().catch((err) => fail(errorText(err)));
 });
-$.logout.addEventListener('click', async () => {
-  await stopCapture();
-  feed?.stop();
-  try {
-    await api.logout();
-  } catch {
-    // signed out already
-  }
-  window.location.assign('/bridge');
-});
 window.addEventListener('pagehide', () => {
   if (capture) stopCapture();
 });
 
-setupLogin({
-  section: byId('login-section'),
-  form: byId('login-form'),
-  username: byId('login-username'),
-  password: byId('login-password'),
-  totp: byId('login-totp'),
-  error: byId('login-error'),
-  onSignedIn: async (user) => {
-    $.userName.textContent = user.username;
-    show($.userBox, true);
-    show($.app, true);
+setupAccount({
+  home: '/bridge',
+  beforeSignOut: async () => {
+    await stopCapture();
+    feed?.stop();
+  },
+  onSignedIn: async () => {
     describeSession();
     updateControls();
     await picker.load(queryParam('session'));

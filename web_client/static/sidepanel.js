@@ -9,14 +9,14 @@ import * as api from './api.js';
 import { audioContext, getMicrophone, LevelMeter, stopStream } from './capture.js';
 import { EventStream } from './events.js';
 import { NoteDraftView, RiskAlertView } from './notes.js';
-import { TranscriptView } from './transcript.js';
+import { liveTranscript } from './transcript.js';
 import {
   byId,
   errorText,
   queryParam,
-  SessionPicker,
+  pageSessionPicker,
   setMessage,
-  setupLogin,
+  setupAccount,
   show,
   speakerLabel,
 } from './ui.js';
@@ -24,10 +24,6 @@ import { currentRoundTripTime, WebRtcSender } from './webrtc.js';
 import { WsAudioSender } from './wsaudio.js';
 
 const $ = {
-  userBox: byId('user-box'),
-  userName: byId('user-name'),
-  logout: byId('logout-button'),
-  app: byId('app-section'),
   state: byId('connection-state'),
   latency: byId('latency'),
   rtt: byId('rtt'),
@@ -57,18 +53,7 @@ let busy = false; // a start/pause/end is in progress
 let capture = null;
 let rttTimer = null;
 
-const transcript = new TranscriptView({
-  scroller: byId('transcript'),
-  finals: byId('transcript-finals'),
-  partials: byId('transcript-partials'),
-  backToLive: byId('back-to-live'),
-  empty: byId('transcript-empty'),
-  onFinal: (event) => {
-    if (typeof event.latency === 'number' && Number.isFinite(event.latency)) {
-      $.latency.textContent = `Delay ${event.latency.toFixed(1)} s`;
-    }
-  },
-});
+const transcript = liveTranscript($.latency);
 const notes = new NoteDraftView({ container: byId('note-draft'), empty: byId('note-empty') });
 const risks = new RiskAlertView({ list: byId('risk-alerts'), empty: byId('risk-empty') });
 
@@ -80,15 +65,7 @@ window.companion = {
   levels: () => ({ mic: capture?.meter?.rms ?? 0 }),
 };
 
-const picker = new SessionPicker({
-  clientSelect: byId('client-select'),
-  newClientLabel: byId('new-client-label'),
-  createClientButton: byId('create-client-button'),
-  sessionSelect: byId('session-select'),
-  createSessionButton: byId('create-session-button'),
-  error: $.setupError,
-  onSelect: selectSession,
-});
+const picker = pageSessionPicker($.setupError, selectSession);
 
 // ---- state and controls ---------------------------------------------------------------
 
@@ -408,32 +385,18 @@ $.consentTherapist.addEventListener('change', () =>
   consentChanged('therapist', $.consentTherapist),
 );
 $.consentClient.addEventListener('change', () => consentChanged('client', $.consentClient));
-$.logout.addEventListener('click', async () => {
-  await stopCapture();
-  feed?.stop();
-  try {
-    await api.logout();
-  } catch {
-    // signed out already
-  }
-  window.location.assign('/');
-});
 window.addEventListener('pagehide', () => {
   // Closing the panel: close the sockets/peer cleanly so the server finishes at once.
   if (capture) stopCapture();
 });
 
-setupLogin({
-  section: byId('login-section'),
-  form: byId('login-form'),
-  username: byId('login-username'),
-  password: byId('login-password'),
-  totp: byId('login-totp'),
-  error: byId('login-error'),
-  onSignedIn: async (user) => {
-    $.userName.textContent = user.username;
-    show($.userBox, true);
-    show($.app, true);
+setupAccount({
+  home: '/',
+  beforeSignOut: async () => {
+    await stopCapture();
+    feed?.stop();
+  },
+  onSignedIn: async () => {
     updateControls();
     await picker.load(queryParam('session'));
   },

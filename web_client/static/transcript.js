@@ -3,7 +3,7 @@
 // only announce settled text), auto-scroll that follows the live edge until the user
 // scrolls up, and a "Back to live" button to return.
 
-import { el, formatTime, roleOf, speakerLabel } from './ui.js';
+import { byId, el, formatTime, roleOf, speakerLabel } from './ui.js';
 
 const BOTTOM_SLACK_PX = 32; // "at the bottom" tolerance (sub-pixel scrolling, zoom)
 
@@ -185,4 +185,23 @@ function cssToken(value) {
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
     .slice(0, 32);
+}
+
+/**
+ * The pages' live transcript (the standard element ids); each final's server-measured
+ * `latency` is shown in `latencyEl`.
+ */
+export function liveTranscript(latencyEl) {
+  return new TranscriptView({
+    scroller: byId('transcript'),
+    finals: byId('transcript-finals'),
+    partials: byId('transcript-partials'),
+    backToLive: byId('back-to-live'),
+    empty: byId('transcript-empty'),
+    onFinal: (event) => {
+      if (typeof event.latency === 'number' && Number.isFinite(event.latency)) {
+        latencyEl.textContent = `Delay ${event.latency.toFixed(1)} s`;
+      }
+    },
+  });
 }

@@ -308,3 +308,47 @@ export class SessionPicker {
     }
   }
 }
+
+/** The pages' client-and-session picker (the standard element ids). */
+export function pageSessionPicker(error, onSelect) {
+  return new SessionPicker({
+    clientSelect: byId('client-select'),
+    newClientLabel: byId('new-client-label'),
+    createClientButton: byId('create-client-button'),
+    sessionSelect: byId('session-select'),
+    createSessionButton: byId('create-session-button'),
+    error,
+    onSelect,
+  });
+}
+
+/**
+ * A page's sign-in and sign-out (the standard element ids). After sign-in the user's
+ * name and the app section are shown, then `onSignedIn(user)` runs; sign-out runs
+ * `beforeSignOut()` (stop capturing), signs out and returns to `home`.
+ */
+export function setupAccount({ home, beforeSignOut, onSignedIn }) {
+  byId('logout-button').addEventListener('click', async () => {
+    await beforeSignOut();
+    try {
+      await api.logout();
+    } catch {
+      // signed out already
+    }
+    window.location.assign(home);
+  });
+  setupLogin({
+    section: byId('login-section'),
+    form: byId('login-form'),
+    username: byId('login-username'),
+    password: byId('login-password'),
+    totp: byId('login-totp'),
+    error: byId('login-error'),
+    onSignedIn: async (user) => {
+      byId('user-name').textContent = user.username;
+      show(byId('user-box'), true);
+      show(byId('app-section'), true);
+      await onSignedIn(user);
+    },
+  });
+}
