@@ -19,6 +19,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	# silero-vad is used for its ONNX model only; its torchaudio dependency is not needed.
 	$(PY) -m pip install -q --no-deps silero-vad==6.2.3
+	# resemblyzer's speaker encoder (weights in the package); its deps are in pyproject.
+	$(PY) -m pip install -q --no-deps resemblyzer==0.1.4
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -29,7 +31,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy companion session_server streaming asr web_client
+	$(VENV)/bin/mypy companion session_server streaming asr diarization web_client
 
 # The suite runs on the embedded default (SQLite), then the server tests again on a
 # fresh PostgreSQL database (127.0.0.1:5432) when one is reachable.
@@ -47,7 +49,18 @@ $(CHROMIUM):
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium >/dev/null; } || \
 	{ echo "need Debian's chromium at $(CHROMIUM) (apt-get install chromium)"; exit 1; }
 
-unit: $(STAMP) $(CHROMIUM)
+# Two-voice therapy sessions for the diarization tests are rendered with Debian's espeak-ng.
+ESPEAK ?= /usr/bin/espeak-ng
+
+$(ESPEAK):
+	@echo "== installing Debian's espeak-ng for the diarization tests"
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q espeak-ng >/dev/null || \
+	{ DEBIAN_FRONTEND=noninteractive $$SUDO apt-get update -q >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q espeak-ng >/dev/null; } || \
+	{ echo "need Debian's espeak-ng at $(ESPEAK) (apt-get install espeak-ng)"; exit 1; }
+
+unit: $(STAMP) $(CHROMIUM) $(ESPEAK)
 	$(PY) -m pytest -q
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
 		echo "== server tests on PostgreSQL"; \

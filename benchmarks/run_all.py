@@ -9,7 +9,14 @@ from collections.abc import Sequence
 
 from benchmarks.common import ROOT
 
-BENCHMARKS = ("bench_window", "bench_wer", "bench_latency", "bench_capacity", "bench_transport")
+BENCHMARKS = (
+    "bench_window",
+    "bench_wer",
+    "bench_latency",
+    "bench_capacity",
+    "bench_transport",
+    "bench_diarization",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,7 +10,8 @@
     ├── SessionError
     │   ├── SessionNotFoundError
     │   ├── SessionStateError    e.g. audio for an ended session
-    │   └── ConsentRequiredError audio before every party consented, or after a revocation
+    │   ├── ConsentRequiredError audio before every party consented, or after a revocation
+    │   └── SpeakerNotFoundError no such speaker (S1..S9) in the session
     ├── SignalingError           a malformed or unusable WebRTC offer (SDP, track labels)
     ├── RecognitionError         the speech model failed on a segment
     ├── CryptoError              a PHI field cannot be decrypted (wrong key, tampering)
@@ -64,6 +65,10 @@ class SessionStateError(SessionError):
 
 class ConsentRequiredError(SessionError):
     """Not every party has granted consent, or a consent was revoked."""
+
+
+class SpeakerNotFoundError(SessionError):
+    """The session has no such speaker (ids are S1..S9, numbered as they are found)."""
 
 
 class SignalingError(CompanionError):

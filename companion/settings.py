@@ -120,6 +120,12 @@ class Settings(BaseSettings):
     webrtc_ptime_ms: Literal[0, 10, 20] = 10  # ask browsers for 10 ms packets (0: theirs)
     max_sdp_bytes: int = 65536
 
+    # Speakers: who said each final, roles from the clinician's voice profile.
+    diarization: bool = True  # live speaker attribution of one-channel (mixed) tracks
+    expected_speakers: int = Field(default=2, ge=1, le=6)  # a session's default
+    voice_match_similarity: float = 0.7  # cosine to the profile that names the therapist
+    max_enrolment_bytes: int = 8 * 1024 * 1024  # a voice-profile enrolment upload
+
     max_frame_ms: int = 200
     ingress_buffer_s: float = 30.0
     max_pending_finals: int = 8

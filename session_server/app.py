@@ -2,7 +2,8 @@
 
 Error mapping lives here only: ``AuthenticationError`` → 401 / close 4401,
 ``PermissionDeniedError`` → 404 when hidden, else 403 / close 4404 or 4403,
-``SessionNotFoundError`` → 404 / 4404, ``ConsentRequiredError`` → 409 / 4403,
+``SessionNotFoundError`` and ``SpeakerNotFoundError`` → 404 / 4404,
+``ConsentRequiredError`` → 409 / 4403,
 ``SessionStateError`` → 409 / 4409, ``AudioFormatError`` → 1007,
 ``FrameTooLargeError`` → 1009.
 """
@@ -34,6 +35,7 @@ from companion.errors import (
     SessionNotFoundError,
     SessionStateError,
     SignalingError,
+    SpeakerNotFoundError,
     not_found,
 )
 from companion.settings import Settings
@@ -44,6 +46,7 @@ from session_server.live import TRACKS, SessionHub
 from session_server.logs import install_log_guards
 from session_server.routes_auth import router as auth_router
 from session_server.routes_sessions import router as sessions_router
+from session_server.routes_speakers import router as speakers_router
 from session_server.routes_webrtc import router as webrtc_router
 from session_server.security.accounts import AccountPolicy, Accounts, Principal
 from session_server.security.audio_vault import AudioVault
@@ -62,6 +65,7 @@ HEADER_TIMEOUT_S = 10.0
 WS_CODES: list[tuple[type[Exception], int]] = [
     (AuthenticationError, 4401),
     (SessionNotFoundError, 4404),
+    (SpeakerNotFoundError, 4404),
     (ConsentRequiredError, 4403),
     (SessionStateError, 4409),
     (PermissionDeniedError, 4403),
@@ -69,6 +73,7 @@ WS_CODES: list[tuple[type[Exception], int]] = [
 HTTP_CODES: list[tuple[type[Exception], int]] = [
     (AuthenticationError, 401),
     (SessionNotFoundError, 404),
+    (SpeakerNotFoundError, 404),
     (ConsentRequiredError, 409),
     (SessionStateError, 409),
     (PermissionDeniedError, 403),
@@ -149,6 +154,7 @@ def create_app(
     app.include_router(auth_router)
     app.include_router(sessions_router)
     app.include_router(webrtc_router)
+    app.include_router(speakers_router)
     web_client.mount(app)
 
     @app.exception_handler(SessionError)

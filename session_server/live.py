@@ -17,10 +17,13 @@ from typing import Any
 from asr.scheduler import InferenceScheduler
 from companion.errors import ConsentRequiredError, SessionStateError
 from companion.settings import TARGET_SAMPLE_RATE, Settings
+from diarization.embedder import SpeakerEmbedder
+from diarization.roles import VoiceProfile
 from session_server.bus import InProcessBus
 from session_server.db import Database
 from session_server.pipeline import TrackPipeline
 from session_server.security.audio_vault import AudioVault
+from session_server.speakers import MIXED, SessionSpeakers
 from session_server.store import SessionInfo
 from streaming.audio import Samples
 
@@ -47,6 +50,16 @@ class LiveSession:
         self.tracks: dict[str, TrackPipeline] = {}
         self._sockets: dict[str, CloseSocket] = {}
         self._finishing: dict[asyncio.Task[None], TrackPipeline] = {}
+        self.clinician_id = info.clinician_id
+        expected = getattr(info, "expected_speakers", None) or hub.settings.expected_speakers
+        self.speakers = SessionSpeakers(
+            session_id=info.id,
+            emit=self.emit_quietly,
+            expected_speakers=expected,
+            embedder=hub.embedder,
+            profile=functools.partial(hub.voice_profile, info.clinician_id),
+            match_similarity=hub.settings.voice_match_similarity,
+        )
 
     async def emit(self, type_: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Give the event the next seq, persist it (all but partials), publish it.
@@ -91,14 +104,21 @@ class LiveSession:
         offset = round(start * TARGET_SAMPLE_RATE)
         prefix = f"{track}-{secrets.token_hex(3)}"
         vault = self._hub.vault
+        diarize = self._hub.settings.diarization
+        diarizer = None
+        if diarize and track == MIXED:
+            diarizer = await self.speakers.open_mixed(offset / TARGET_SAMPLE_RATE)
         pipeline = TrackPipeline(
             track=track,
             segment_prefix=prefix,
             offset_samples=offset,
             settings=self._hub.settings,
             scheduler=self._hub.scheduler,
-            publish=self.emit_quietly,
+            publish=self._publish_transcript,
             recorder=vault.writer(self.id, prefix).append if vault else None,
+            diarizer=diarizer,
+            attribute=self.speakers.attribute if diarize else None,
+            tap=functools.partial(self.speakers.on_audio, track) if diarize else None,
         )
         if (probe := self._hub.audio_probe) is not None:
             pipeline.on_audio = functools.partial(probe, self.id, track)
@@ -129,6 +149,11 @@ class LiveSession:
         self._finishing[task] = pipeline
         task.add_done_callback(lambda t: self._finishing.pop(t, None))
         return task
+
+    async def _publish_transcript(self, type_: str, payload: dict[str, Any]) -> None:
+        await self.emit_quietly(type_, payload)
+        if type_ == "transcript.final":
+            await self.speakers.note_final(payload)
 
     async def emit_quietly(self, type_: str, payload: dict[str, Any]) -> None:
         try:
@@ -169,8 +194,31 @@ class LiveSession:
             await asyncio.sleep(0.02)
         await self._stop_tracks(abort=False, code=1000, reason="session ended")
         await asyncio.gather(*self._finishing, return_exceptions=True)
+        await self._after_speech()
         await self._hub.db.run(self._hub.db.store.set_state, self.id, "ended")
         await self._set_state("ended")
+
+    async def _after_speech(self) -> None:
+        """Refine speakers, store corrected segments, learn the therapist's voice."""
+        try:
+            profile = await self.speakers.finish()
+            store = self._hub.db.store
+            for seg in self.speakers.corrected:
+                await self._hub.db.run(
+                    functools.partial(
+                        store.update_segment,
+                        self.id,
+                        seg["segment_id"],
+                        speaker=seg["speaker"],
+                        role=seg["role"],
+                        words=seg["words"],
+                    )
+                )
+            if profile is not None:
+                await self._hub.learn_voice(self.clinician_id, profile)
+        except Exception:
+            # The transcript is already stored; a failed refinement must not block the end.
+            log.exception("speaker refinement failed for session %s", self.id)
 
     def _note_end(self, track: str, pipeline: TrackPipeline) -> None:
         """Remember where the track's audio ended: a reopened track starts no earlier."""
@@ -217,6 +265,33 @@ class SessionHub:
         self.audio_probe: AudioProbe | None = None
         self._live: dict[str, LiveSession] = {}
         self._lock = asyncio.Lock()
+
+    @functools.cache  # noqa: B019 - one hub per process; the encoder loads once (~1 s)
+    def embedder(self) -> SpeakerEmbedder:
+        """The speaker encoder, loaded on first use (call it off the event loop)."""
+        embedder = SpeakerEmbedder()
+        embedder.warm_up()
+        return embedder
+
+    async def voice_profile(self, clinician_id: str) -> VoiceProfile | None:
+        record = await self.db.run(self.db.store.get_voice_profile, clinician_id)
+        if record is None:
+            return None
+        return VoiceProfile.from_list(record.vector, record.speech_s)
+
+    async def learn_voice(self, clinician_id: str, update: VoiceProfile) -> None:
+        """Fold a session's therapist-track voice into the clinician's stored profile."""
+        known = await self.voice_profile(clinician_id)
+        record = await self.db.run(self.db.store.get_voice_profile, clinician_id)
+        merged = known.merged(update) if known is not None else update
+        source = "sessions" if record is None or record.source == "sessions" else "both"
+        await self.db.run(
+            self.db.store.put_voice_profile,
+            clinician_id,
+            merged.to_list(),
+            merged.speech_s,
+            source,
+        )
 
     async def get(self, session_id: str) -> LiveSession:
         """The live session, loaded from the store (SessionNotFoundError if unknown)."""

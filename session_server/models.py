@@ -33,6 +33,10 @@ def totp_place(user_id: str) -> str:
     return f"users.totp:{user_id}"
 
 
+def voice_place(user_id: str) -> str:
+    return f"voice_profiles.vector:{user_id}"
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -91,6 +95,8 @@ class SessionRow(Base):
     state: Mapped[str] = mapped_column(String(16), default="created")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
+    # How many voices to expect (1-6); None: the installation's ``expected_speakers``.
+    expected_speakers: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class ConsentRow(Base):
@@ -114,7 +120,18 @@ class SegmentRow(Base):
     track: Mapped[str] = mapped_column(String(16))
     start: Mapped[float] = mapped_column(Float)
     end: Mapped[float] = mapped_column(Float)
-    body_enc: Mapped[str] = mapped_column(Text)  # {"text", "words"} as JSON
+    body_enc: Mapped[str] = mapped_column(Text)  # {"text", "words", "speaker", "role"}
+
+
+class VoiceProfileRow(Base):
+    """A clinician's voice (biometric PHI): a 256-d embedding, encrypted, never returned."""
+
+    __tablename__ = "voice_profiles"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    vector_enc: Mapped[str] = mapped_column(Text)  # JSON list of floats
+    speech_s: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(16))  # enrolment | sessions | both
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class EventRow(Base):

@@ -19,17 +19,22 @@ import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
+from typing import Any
 
 from asr.assembler import TranscriptAssembler, TranscriptUpdate
 from asr.recognizer import DecodeJob, Recognition
 from asr.scheduler import InferenceScheduler
 from companion.errors import CompanionError
 from companion.settings import TARGET_SAMPLE_RATE, Settings
+from diarization.online import OnlineDiarizer
 from streaming.audio import Samples
 from streaming.ingress import AudioIngress
 from streaming.segmenter import DecodeKind, SpeechSegment, VadSegmenter
 
 Publish = Callable[[str, dict[str, object]], Awaitable[None]]
+# Turns one transcript update into the events to publish (speakers, roles, leakage).
+Attribute = Callable[[str, str, dict[str, Any]], Awaitable[list[tuple[str, dict[str, Any]]]]]
+Tap = Callable[[int, Samples], None]  # (session-clock sample of samples[0], samples)
 ARRIVALS_KEPT = 8192  # (sample count, time) marks: minutes of audio at 10-20 ms frames
 _Result = asyncio.Future[Recognition | None]
 
@@ -45,8 +50,12 @@ class TrackPipeline:
         scheduler: InferenceScheduler,
         publish: Publish,
         recorder: Callable[[Samples], None] | None = None,
+        diarizer: OnlineDiarizer | None = None,
+        attribute: Attribute | None = None,
+        tap: Tap | None = None,
     ) -> None:
         self.track = track
+        self.offset_samples = offset_samples
         self.prefix = segment_prefix
         self.offset = offset_samples / TARGET_SAMPLE_RATE
         self.stream_key = (segment_prefix, track)
@@ -56,6 +65,9 @@ class TrackPipeline:
         self._scheduler = scheduler
         self._publish = publish
         self._recorder = recorder  # the encrypted audio vault, when a practice keeps audio
+        self._diarizer = diarizer  # one-channel tracks: who speaks when, labelled live
+        self._attribute = attribute
+        self._tap = tap  # sees audio on the session clock (two-track leakage detection)
         self._results: asyncio.Queue[tuple[SpeechSegment, _Result] | None] = asyncio.Queue(
             maxsize=settings.max_pending_finals
         )
@@ -94,6 +106,8 @@ class TrackPipeline:
     def _arrived(self, samples: Samples) -> None:
         self._received += len(samples)
         self._arrivals.append((self._received, asyncio.get_running_loop().time()))
+        if self._tap is not None:
+            self._tap(self.offset_samples + self._received - len(samples), samples)
         if self.on_audio is not None:
             self.on_audio(samples)
 
@@ -125,8 +139,15 @@ class TrackPipeline:
                 self._audio_samples += len(samples)
                 if self._recorder is not None:
                     self._recorder(samples)
+                if self._diarizer is not None and self._diarizer.feed(samples):
+                    # Embedding costs ~10 ms a window: off the event loop. The labels are
+                    # then final up to the last pause before the segmenter sees it.
+                    await asyncio.to_thread(self._diarizer.step)
                 for request in self._segmenter.push(samples):
                     await self._dispatch(request)
+            if self._diarizer is not None:
+                self._diarizer.flush()
+                await asyncio.to_thread(self._diarizer.step)
             for request in self._segmenter.flush():
                 await self._dispatch(request)
         finally:
@@ -181,7 +202,12 @@ class TrackPipeline:
             for update in self._assembler.accept(request, rec):
                 if update.final and self._prompt_chars:
                     self._committed = f"{self._committed} {update.text}"[-4 * self._prompt_chars :]
-                await self._publish(*self._event(update))
+                type_, payload = self._event(update)
+                if self._attribute is None:
+                    await self._publish(type_, payload)
+                    continue
+                for event in await self._attribute(self.track, type_, payload):
+                    await self._publish(*event)
 
     def _segment_id(self, index: int) -> str:
         return f"{self.prefix}-{index}"

@@ -73,7 +73,7 @@ async def create_session(request: Request, who: Caller, body: SessionIn) -> Sess
     check_record(
         who, client.practice_id, client.clinician_id, Need.PHI, _missing("client", body.client_id)
     )
-    info = await svc.db.run(svc.store.create_session, client.id)
+    info = await svc.db.run(svc.store.create_session, client.id, body.expected_speakers)
     await svc.audit(who, "session.create", f"session:{info.id}", "ok")
     return SessionOut.of(info)
 

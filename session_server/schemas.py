@@ -29,6 +29,16 @@ class ConsentIn(BaseModel):
 class SessionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     client_id: str = Field(min_length=1, max_length=32)
+    # Voices to expect (a family or group session: more); None = the server's setting.
+    expected_speakers: int | None = Field(default=None, ge=1, le=6)
+
+
+class SpeakerRoleIn(BaseModel):
+    """The clinician's correction of one speaker's role (side-panel)."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: str = Field(pattern=r"^(therapist|client|unknown|participant-[1-9])$")
+    track: Literal["mixed"] = "mixed"
 
 
 class ClientIn(BaseModel):
@@ -63,6 +73,7 @@ class SessionOut(BaseModel):
     consents: dict[str, dict[str, Any]]
     consented: bool
     tracks: list[str] = []
+    expected_speakers: int | None = None  # None: the server's default
 
     @classmethod
     def of(
@@ -78,4 +89,5 @@ class SessionOut(BaseModel):
             consents=info.consents,
             consented=info.consented,
             tracks=tracks or [],
+            expected_speakers=info.expected_speakers,
         )

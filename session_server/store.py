@@ -8,6 +8,7 @@ one database thread (:class:`session_server.db.Database`), never on the event lo
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,16 +28,19 @@ from session_server.models import (
     SegmentRow,
     SessionRow,
     User,
+    VoiceProfileRow,
     client_label_place,
     event_place,
     segment_place,
     totp_place,
     utcnow,
+    voice_place,
 )
 from session_server.security.crypto import KeyRing
 
 PARTIES = ("therapist", "client")
 CONSENT_STATES = ("pending", "granted", "paused", "revoked")
+VOICE_SOURCES = ("enrolment", "sessions", "both")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,7 @@ class SessionInfo:
     created_at: datetime
     ended_at: datetime | None
     consents: dict[str, dict[str, Any]]
+    expected_speakers: int | None = None  # None: the installation's setting
 
     @property
     def consented(self) -> bool:
@@ -63,6 +68,16 @@ class SessionInfo:
             return all(st == "granted" for st in states.values())
         withdrawn = any(st in ("paused", "revoked") for st in states.values())
         return states["therapist"] == "granted" and not withdrawn
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceProfileRecord:
+    """A clinician's stored voice profile (decrypted): PHI, never logged or returned."""
+
+    vector: list[float]
+    speech_s: float
+    source: str
+    updated_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +162,9 @@ class Store:
 
     # -- sessions and consent --------------------------------------------------------
 
-    def create_session(self, client_id: str) -> SessionInfo:
+    def create_session(self, client_id: str, expected_speakers: int | None = None) -> SessionInfo:
+        if expected_speakers is not None and not 1 <= expected_speakers <= 6:
+            raise ValueError("expected_speakers must be 1 to 6")
         client = self.get_client(client_id)
         session_id = new_id()
         with Session(self.engine) as db, db.begin():
@@ -157,6 +174,7 @@ class Store:
                     practice_id=client.practice_id,
                     client_id=client.id,
                     clinician_id=client.clinician_id,
+                    expected_speakers=expected_speakers,
                 )
             )
         return self.get_session(session_id)
@@ -190,7 +208,18 @@ class Store:
                 row.created_at,
                 row.ended_at,
                 consents,
+                row.expected_speakers,
             )
+
+    def clinician_of(self, session_id: str) -> str:
+        """The clinician who holds this session."""
+        with Session(self.engine) as db:
+            clinician = db.scalar(
+                select(SessionRow.clinician_id).where(SessionRow.id == session_id)
+            )
+            if clinician is None:
+                raise not_found("session", session_id)
+            return clinician
 
     def list_sessions(self, clinician_ids: set[str] | None, practice_id: str) -> list[SessionInfo]:
         with Session(self.engine) as db:
@@ -254,7 +283,8 @@ class Store:
     # -- events and transcript -------------------------------------------------------
 
     def append_event(self, session_id: str, seq: int, type_: str, payload: dict[str, Any]) -> None:
-        """Persist an event (encrypted); a final transcript event also stores its segment."""
+        """Persist an event (encrypted); a final transcript event also stores its segment,
+        with its speaker (``S1``.., a track name, or None) and role when it has them."""
         body = json.dumps(payload, separators=(",", ":"))
         with Session(self.engine) as db, db.begin():
             db.add(
@@ -267,7 +297,9 @@ class Store:
             )
             if type_ == "transcript.final":
                 seg_id = payload["segment_id"]
-                text = json.dumps({"text": payload["text"], "words": payload["words"]})
+                text = _segment_body(
+                    payload["text"], payload["words"], payload.get("speaker"), payload.get("role")
+                )
                 db.merge(
                     SegmentRow(
                         id=seg_id,
@@ -309,15 +341,95 @@ class Store:
             for r in rows:
                 body = json.loads(self.keys.decrypt(r.body_enc, segment_place(session_id, r.id)))
                 out.append(
-                    {"segment_id": r.id, "track": r.track, "start": r.start, "end": r.end, **body}
+                    {
+                        "segment_id": r.id,
+                        "track": r.track,
+                        "start": r.start,
+                        "end": r.end,
+                        "speaker": None,
+                        "role": None,
+                        **body,
+                    }
                 )
             return out
+
+    def update_segment(
+        self,
+        session_id: str,
+        segment_id: str,
+        *,
+        speaker: str | None,
+        role: str | None,
+        words: list[Any] | None = None,
+        text: str | None = None,
+    ) -> None:
+        """Correct a stored segment after the fact (speaker, role; words and text if given),
+        re-encrypted in place. The segment's event stays as it was published."""
+        with Session(self.engine) as db, db.begin():
+            row = db.get(SegmentRow, segment_id)
+            if row is None or row.session_id != session_id:
+                raise not_found("segment", segment_id)
+            place = segment_place(session_id, segment_id)
+            body = json.loads(self.keys.decrypt(row.body_enc, place))
+            row.body_enc = self.keys.encrypt(
+                _segment_body(
+                    body["text"] if text is None else text,
+                    body["words"] if words is None else words,
+                    speaker,
+                    role,
+                ),
+                place,
+            )
+
+    # -- voice profiles ------------------------------------------------------------------
+
+    def get_voice_profile(self, user_id: str) -> VoiceProfileRecord | None:
+        with Session(self.engine) as db:
+            row = db.get(VoiceProfileRow, user_id)
+            if row is None:
+                return None
+            vector = json.loads(self.keys.decrypt(row.vector_enc, voice_place(user_id)))
+            return VoiceProfileRecord(
+                [float(x) for x in vector], row.speech_s, row.source, row.updated_at
+            )
+
+    def put_voice_profile(
+        self, user_id: str, vector: list[float], speech_s: float, source: str
+    ) -> None:
+        """Create or replace the user's profile (the vector encrypted)."""
+        if source not in VOICE_SOURCES:
+            raise ValueError(f"source must be one of {', '.join(VOICE_SOURCES)}")
+        if not vector or not all(math.isfinite(x) for x in vector):
+            raise ValueError("a voice profile is a non-empty vector of finite numbers")
+        if not math.isfinite(speech_s) or speech_s < 0:
+            raise ValueError("speech_s must be a non-negative number of seconds")
+        sealed = self.keys.encrypt(
+            json.dumps([float(x) for x in vector], separators=(",", ":")), voice_place(user_id)
+        )
+        with Session(self.engine) as db, db.begin():
+            row = db.get(VoiceProfileRow, user_id)
+            if row is None:
+                row = VoiceProfileRow(user_id=user_id)
+                db.add(row)
+            row.vector_enc = sealed
+            row.speech_s = float(speech_s)
+            row.source = source
+            row.updated_at = utcnow()
+
+    def delete_voice_profile(self, user_id: str) -> bool:
+        """Remove the user's profile; False when there was none."""
+        with Session(self.engine) as db, db.begin():
+            row = db.get(VoiceProfileRow, user_id)
+            if row is None:
+                return False
+            db.delete(row)
+            return True
 
     # -- keys --------------------------------------------------------------------------
 
     def reencrypt_all(self) -> dict[str, int]:
         """Re-encrypt every PHI value under the active key (after ``KeyRing.rotate``)."""
-        counts = {"clients": 0, "events": 0, "segments": 0, "users": 0}
+        counts = {"clients": 0, "events": 0, "segments": 0, "users": 0, "voice_profiles": 0}
         k = self.keys
         with Session(self.engine) as db, db.begin():
             for c in db.scalars(select(Client)):
@@ -336,4 +448,13 @@ class Store:
                 ctx = totp_place(u.id)
                 u.totp_secret_enc = k.encrypt(k.decrypt(u.totp_secret_enc or "", ctx), ctx)
                 counts["users"] += 1
+            for v in db.scalars(select(VoiceProfileRow)):
+                ctx = voice_place(v.user_id)
+                v.vector_enc = k.encrypt(k.decrypt(v.vector_enc, ctx), ctx)
+                counts["voice_profiles"] += 1
         return counts
+
+
+def _segment_body(text: str, words: Any, speaker: str | None, role: str | None) -> str:
+    """A segment's encrypted part: its words, and who said them."""
+    return json.dumps({"text": text, "words": words, "speaker": speaker, "role": role})

@@ -10,12 +10,15 @@ Policy (``session_server.security.policy``): a clinician reaches their own clien
 sessions; a supervisor also their supervisees'; a biller only metadata (session get and
 list, claim, client get and list without the label); an admin manages users only and
 sees no clinical record. A record the caller may not know about answers 404 (WebSocket
-close 4404), any other denial 403 (4403), no or bad credentials 401 (4401).
+close 4404), any other denial 403 (4403), no or bad credentials 401 (4401). A voice
+profile (``/v1/me/voice-profile``) is the caller's own and only a clinician has one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import io
 import json
 import secrets
 import uuid
@@ -28,6 +31,7 @@ import httpx
 import numpy as np
 import pyotp
 import pytest
+import soundfile as sf
 import websockets
 from fastapi.routing import iter_route_contexts
 from sqlalchemy import create_engine, select
@@ -37,6 +41,7 @@ from websockets.exceptions import ConnectionClosed
 
 import tests.conftest as conftest
 from asr.scheduler import InferenceScheduler
+from benchmarks.sessions import ENROLMENT_TEXT, render_voice
 from companion.settings import Settings
 from session_server.app import create_app, open_stores
 from session_server.bootstrap import ensure_account
@@ -51,6 +56,9 @@ SEES = "SEES"  # 200, a list that holds the owner's record (with the client's la
 MISS = "MISS"  # 200, a list without the owner's record
 META = "META"  # 200, the owner's client (or a list holding it) without its label: no PHI
 OPEN = "OPEN"  # the WebSocket was accepted and stayed open until the caller closed it
+# 404 from the session's speakers, not its access check: the caller reached the session,
+# which has no speaker S9 (the matrix streams no one-channel audio with nine voices).
+NO_SPEAKER = "NO_SPEAKER"
 
 # anon: no credentials; owner: clinician A, who owns the records; peer: clinician B;
 # sup: A's supervisor; other_sup: a supervisor of nobody here; biller; admin: the
@@ -101,6 +109,14 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "GET /v1/webrtc/config":                row(401,  200,  200,  200,  200,  403,  403,  403),
     "WS /v1/sessions/{session_id}/audio":   row(4401, OPEN, 4404, OPEN, 4404, 4403, 4403, 4404),
     "WS /v1/sessions/{session_id}/events":  row(4401, OPEN, 4404, OPEN, 4404, 4403, 4403, 4404),
+    "GET /v1/sessions/{session_id}/analytics": row(401, 200, 404, 200, 404,  403,  403,  404),
+    # Probed with speaker S9, which no session of the matrix has: see NO_SPEAKER.
+    "PUT /v1/sessions/{session_id}/speakers/{speaker}":
+                                     row(401, NO_SPEAKER, 404, NO_SPEAKER, 404, 403, 403, 404),
+    # The caller's own voice profile: clinicians only (the PUT enrols a real recording).
+    "PUT /v1/me/voice-profile":             row(401,  200,  200,  403,  403,  403,  403,  403),
+    "GET /v1/me/voice-profile":             row(401,  200,  200,  403,  403,  403,  403,  403),
+    "DELETE /v1/me/voice-profile":          row(401,  204,  204,  403,  403,  403,  403,  403),
 }
 
 # Beyond the matrix: one caller, one situation. name: (route, caller, expected, a denial
@@ -109,6 +125,8 @@ CONSENT = "POST /v1/sessions/{session_id}/consent"
 AUDIO = "WS /v1/sessions/{session_id}/audio"
 WEBRTC = "POST /v1/sessions/{session_id}/webrtc"
 EVENTS = "WS /v1/sessions/{session_id}/events"
+SPEAKERS = "PUT /v1/sessions/{session_id}/speakers/{speaker}"
+VOICE = "PUT /v1/me/voice-profile"
 EDGES: dict[str, tuple[str, str, Outcome, bool]] = {
     "consent on an ended session":    (CONSENT, "owner", 409, False),
     "invalid consent body":           (CONSENT, "owner", 422, False),
@@ -130,6 +148,14 @@ EDGES: dict[str, tuple[str, str, Outcome, bool]] = {
     "events, bad ticket":             (EVENTS, "owner", 4401, True),
     "events, reused ticket":          (EVENTS, "owner", 4401, True),
     "events, bearer token as ticket": (EVENTS, "owner", 4401, True),
+    "speaker role, unknown role":     (SPEAKERS, "owner", 422, False),
+    "speaker role, bad speaker id":   (SPEAKERS, "owner", 422, False),
+    "speaker role, ended session":    (SPEAKERS, "owner", 409, False),
+    "speaker role, no credentials":   (SPEAKERS, "anon", 401, True),
+    "voice profile, not audio":       (VOICE, "owner", 422, False),
+    "voice profile, wrong type":      (VOICE, "owner", 415, False),
+    "voice profile, too large":       (VOICE, "owner", 413, False),
+    "voice profile, no credentials":  (VOICE, "anon", 401, True),
 }
 # fmt: on
 
@@ -189,15 +215,20 @@ class World:
         rid: str,
         json_body: Any = None,
         token: str | None = None,
+        content: tuple[str, bytes] | None = None,
     ) -> httpx.Response:
-        """One request as ``caller`` (a new client each time: no cookie carries over)."""
+        """One request as ``caller`` (a new client each time: no cookie carries over);
+        ``content`` is a raw body and its media type, instead of ``json_body``."""
         headers = {"x-request-id": rid}
         if token is None and caller != "anon":
             token = self.user(caller).token
         if token:
             headers["authorization"] = f"Bearer {token}"
+        data = None
+        if content is not None:
+            headers["content-type"], data = content
         async with httpx.AsyncClient(base_url=self.url, timeout=60) as http:
-            r = await http.request(method, path, json=json_body, headers=headers)
+            r = await http.request(method, path, json=json_body, content=data, headers=headers)
         self.bodies[caller].append(r.text)
         return r
 
@@ -377,6 +408,43 @@ plain("POST /v1/clients", lambda w, _: {"label": w.label, "clinician_id": w.user
 plain(CONSENT, _consent)
 plain("GET /v1/sessions/{session_id}/consents")
 plain("GET /v1/sessions/{session_id}/transcript")
+plain("GET /v1/sessions/{session_id}/analytics")
+plain("GET /v1/me/voice-profile")
+plain("DELETE /v1/me/voice-profile")
+
+
+@functools.cache
+def _enrolment_wav() -> bytes:
+    """About 20 s of one synthetic voice, as a WAV file."""
+    buf = io.BytesIO()
+    sf.write(buf, render_voice(ENROLMENT_TEXT, "therapist"), 16_000, format="WAV")
+    return buf.getvalue()
+
+
+@probe(VOICE)
+async def _enrol(w: World, caller: str, rid: str) -> Outcome:
+    body = ("audio/wav", _enrolment_wav())
+    r = await w.http(caller, "PUT", "/v1/me/voice-profile", rid, content=body)
+    if r.status_code == 200 and "vector" in r.text:
+        return "200, with the vector"
+    return r.status_code
+
+
+async def _set_role(
+    w: World, caller: str, rid: str, session_id: str, speaker: str = "S9", role: str = "client"
+) -> Outcome:
+    path = f"/v1/sessions/{session_id}/speakers/{speaker}"
+    r = await w.http(caller, "PUT", path, rid, {"role": role, "track": "mixed"})
+    if r.status_code == 404 and "speaker" in r.json().get("detail", ""):
+        return NO_SPEAKER
+    return r.status_code
+
+
+@probe(SPEAKERS)
+async def _speakers(w: World, caller: str, rid: str) -> Outcome:
+    return await _set_role(w, caller, rid, w.session_id)
+
+
 plain("GET /v1/webrtc/config")
 
 
@@ -730,6 +798,50 @@ async def _bearer_as_ticket(w: World, rid: str) -> Outcome:
     return await w.socket(path, rid, w.user("owner").token)
 
 
+@edge("speaker role, unknown role")
+async def _role_unknown(w: World, rid: str) -> Outcome:
+    return await _set_role(w, "owner", rid, w.session_id, role="boss")
+
+
+@edge("speaker role, bad speaker id")
+async def _role_bad_speaker(w: World, rid: str) -> Outcome:
+    return await _set_role(w, "owner", rid, w.session_id, speaker="S0")
+
+
+@edge("speaker role, ended session")
+async def _role_ended(w: World, rid: str) -> Outcome:
+    return await _set_role(w, "owner", rid, w.ended_id, speaker="S1")
+
+
+@edge("speaker role, no credentials")
+async def _role_anon(w: World, rid: str) -> Outcome:
+    return await _set_role(w, "anon", rid, w.session_id, role="boss")
+
+
+@edge("voice profile, not audio")
+async def _voice_garbage(w: World, rid: str) -> Outcome:
+    body = ("application/octet-stream", secrets.token_bytes(4096))
+    return (await w.http("owner", "PUT", "/v1/me/voice-profile", rid, content=body)).status_code
+
+
+@edge("voice profile, wrong type")
+async def _voice_type(w: World, rid: str) -> Outcome:
+    body = ("text/plain", _enrolment_wav())
+    return (await w.http("owner", "PUT", "/v1/me/voice-profile", rid, content=body)).status_code
+
+
+@edge("voice profile, too large")
+async def _voice_large(w: World, rid: str) -> Outcome:
+    body = ("audio/wav", bytes(w.settings.max_enrolment_bytes + 1))
+    return (await w.http("owner", "PUT", "/v1/me/voice-profile", rid, content=body)).status_code
+
+
+@edge("voice profile, no credentials")
+async def _voice_anon(w: World, rid: str) -> Outcome:
+    body = ("audio/wav", secrets.token_bytes(64))
+    return (await w.http("anon", "PUT", "/v1/me/voice-profile", rid, content=body)).status_code
+
+
 # -- running it -------------------------------------------------------------------------------
 
 
@@ -886,6 +998,7 @@ async def test_a_hidden_record_looks_like_a_missing_one(world: World) -> None:
     for template, real in [
         ("/v1/sessions/{}", w.session_id),
         ("/v1/sessions/{}/transcript", w.session_id),
+        ("/v1/sessions/{}/analytics", w.session_id),
         ("/v1/clients/{}", w.client_id),
     ]:
         hidden = await w.http("peer", "GET", template.format(real), new_rid())

@@ -1,0 +1,1 @@
+"""Who spoke when: two-track attribution, online clustering of mixed audio, roles, analytics."""
