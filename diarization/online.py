@@ -47,10 +47,10 @@ NO_SPEAKER = -1
 @dataclass(frozen=True, slots=True)
 class DiarizationConfig:
     expected_speakers: int = 2  # the most speakers the online pass will open (2..6)
-    new_speaker_similarity: float = 0.7
+    new_speaker_similarity: float = 0.6
     # Re-clustering what was heard may open a speaker the window test missed, when the
     # split's centroids are less similar than this (one voice splits at 0.89-0.95).
-    split_similarity: float = 0.85
+    split_similarity: float = 0.8
     block_frames: int = 8
     window_frames: int = 48
     vad_threshold: float = 0.5

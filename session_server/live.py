@@ -222,6 +222,7 @@ class LiveSession:
 
     def _note_end(self, track: str, pipeline: TrackPipeline) -> None:
         """Remember where the track's audio ended: a reopened track starts no earlier."""
+        self.speakers.track_ended(track)
         self._track_ends[track] = max(self._track_ends.get(track, 0.0), pipeline.end_time)
 
     async def _stop_tracks(self, *, abort: bool, code: int, reason: str) -> None:

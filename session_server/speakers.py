@@ -51,7 +51,7 @@ Emit = Callable[[str, dict[str, Any]], Awaitable[Any]]
 Event = tuple[str, dict[str, Any]]
 TWO_TRACK = (THERAPIST, CLIENT)
 MIXED = "mixed"
-LEAK_WAIT_S = 1.5  # the longest a final waits for the other track's audio
+LEAK_WAIT_S = 4.0  # the longest a final waits for the other (open) track's audio
 LABEL_WAIT_S = 2.0  # the longest a mixed final waits for its speaker labels
 ANALYTICS_EVERY = 8  # finals between analytics.update events
 PROFILE_AUDIO_S = 90.0  # therapist speech kept (in memory) to update the voice profile
@@ -140,6 +140,7 @@ class SessionSpeakers:
         self._since_analytics = 0
         self._voice = _TherapistVoice()
         self.leak_dropped = 0
+        self._open: set[str] = set()  # two-track tracks whose audio is still coming
         self.corrected: list[dict[str, Any]] = []  # segments the refinement changed
 
     # -- audio -------------------------------------------------------------------------
@@ -147,9 +148,14 @@ class SessionSpeakers:
     def on_audio(self, track: str, start_sample: int, samples: Samples) -> None:
         """Every track's 16 kHz audio on the session clock (sample index of samples[0])."""
         if track in TWO_TRACK:
+            self._open.add(track)
             self.leakage.push(track, start_sample, samples)
             if track == THERAPIST:
                 self._voice.push(start_sample, samples, 20 * TARGET_SAMPLE_RATE)
+
+    def track_ended(self, track: str) -> None:
+        """No more audio will come on ``track``: finals of the others stop waiting for it."""
+        self._open.discard(track)
 
     async def open_mixed(self, offset_s: float) -> OnlineDiarizer:
         """A diarizer for a new one-channel track whose audio starts at ``offset_s``."""
@@ -202,7 +208,11 @@ class SessionSpeakers:
         need = end + self.leakage.config.max_delay_s
         loop = asyncio.get_running_loop()
         deadline = loop.time() + LEAK_WAIT_S
-        while self.leakage.covered_until(track) < need and loop.time() < deadline:
+        while (
+            self.leakage.covered_until(track) < need
+            and self._open - {track}
+            and loop.time() < deadline
+        ):
             await asyncio.sleep(0.05)
 
     async def _mixed(self, type_: str, payload: dict[str, Any]) -> list[Event]:
@@ -319,7 +329,7 @@ class SessionSpeakers:
     async def finish(self) -> VoiceProfile | None:
         """Refine the one-channel labels, send the corrections, the final analytics, and
         the therapist's voice from this session (returned, to be stored by the caller)."""
-        if MIXED in self.diarizers:
+        if MIXED in self.diarizers and self._finals:
             await self._refine()
         await self.publish_analytics()
         if self._voice.kept:

@@ -69,7 +69,9 @@ async def test_replay_after_the_session_gives_every_persisted_event(
     sid, live, _ = finished
     replay = await collect_until_ended(server, sid, since=0)
     assert_strictly_increasing(replay)
-    assert {e["type"] for e in replay} == {"session.state", "transcript.final"}
+    speakers = {"speaker.roles", "speaker.correction", "transcript.refined", "analytics.update"}
+    assert {"session.state", "transcript.final"} <= {e["type"] for e in replay}
+    assert {e["type"] for e in replay} <= {"session.state", "transcript.final", *speakers}
     assert replay == persisted(live)
     states = [e["state"] for e in replay if e["type"] == "session.state"]
     assert states == ["active", "ended"]
@@ -105,8 +107,11 @@ async def test_the_transcript_matches_the_final_events(
     sid, live, _ = finished
     async with http_client(server) as http:
         body = (await http.get(f"/v1/sessions/{sid}/transcript")).json()
-    keys = ("segment_id", "track", "start", "end", "text", "words")
-    assert body["segments"] == [{k: e[k] for k in keys} for e in finals(live)]
+    keys = ("segment_id", "track", "start", "end", "speaker", "role", "text", "words")
+    expected = {e["segment_id"]: {k: e[k] for k in keys} for e in finals(live)}
+    for c in (e for e in live if e["type"] == "speaker.correction"):  # after the session
+        expected[c["segment_id"]].update(speaker=c["speaker"], role=c["role"], words=c["words"])
+    assert body["segments"] == list(expected.values())
 
 
 async def test_a_late_subscriber_catches_up_then_follows_live(server: str, jfk: Samples) -> None:

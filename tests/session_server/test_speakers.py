@@ -13,18 +13,23 @@ import io
 from typing import Any
 
 import numpy as np
-import pytest
 import soundfile as sf
+import websockets
 
 from benchmarks.sessions import ENROLMENT_TEXT, render_session, render_voice, session_ids
+from session_server.client import to_pcm
 from tests.session_server.helpers import (
+    audio_path,
     auth,
+    collect_events,
     collect_until_ended,
     end_session,
     finals,
+    header,
     http_client,
     new_session,
     stream,
+    ws_url,
 )
 
 
@@ -35,6 +40,25 @@ def _role_at(turns: Any, start: float, end: float) -> str | None:
         if overlap > best:
             best, role = overlap, t.role
     return role
+
+
+async def stream_together(url: str, sid: str, tracks: dict[str, Any], frame_ms: int = 100) -> None:
+    """Both tracks' sockets open first, then their frames go out in lockstep: faster than
+    real time, the session clock aligns tracks by when each socket opened."""
+    step = 16000 * frame_ms // 1000
+    sockets = {
+        name: await websockets.connect(ws_url(url, audio_path(sid, name))) for name in tracks
+    }
+    try:
+        for ws in sockets.values():
+            await ws.send(header())
+        length = max(len(a) for a in tracks.values())
+        for i in range(0, length - step // 2, step):
+            for name, ws in sockets.items():
+                await ws.send(to_pcm(np.asarray(tracks[name][i : i + step])))
+    finally:
+        for ws in sockets.values():
+            await ws.close()
 
 
 async def _enrol(url: str) -> None:
@@ -98,6 +122,13 @@ async def test_role_correction_from_the_side_panel(server: str) -> None:
     collector = asyncio.create_task(collect_until_ended(server, sid))
     await asyncio.sleep(0.2)
     await stream(server, sid, np.asarray(session.mixed))
+    labelled = await asyncio.wait_for(
+        collect_events(
+            server, sid, lambda e: e["type"] == "transcript.final" and e["speaker"] == "S1"
+        ),
+        120,
+    )
+    assert labelled[-1]["role"] in ("therapist", "client", "unknown")
     async with http_client(server) as http:
         r = await http.put(
             f"/v1/sessions/{sid}/speakers/S1",
@@ -117,21 +148,13 @@ async def test_role_correction_from_the_side_panel(server: str) -> None:
     assert roles and roles[0]["roles"]["S1"] == "client"
 
 
-@pytest.mark.xfail(
-    reason="known failure (issue 5 stays open): over two WebSocket tracks the server drops "
-    "no leaked words yet, while the detector alone suppresses them (tests/diarization)",
-    strict=False,
-)
 async def test_two_tracks_with_leakage_do_not_repeat_words(server: str) -> None:
     session = render_session(session_ids(4)[0], max_seconds=60.0)
     therapist = np.asarray(session.therapist_with_leak(-18.0, 80.0))
     sid = await new_session(server)
     collector = asyncio.create_task(collect_until_ended(server, sid))
     await asyncio.sleep(0.2)
-    await asyncio.gather(
-        stream(server, sid, therapist, track="therapist", realtime=False),
-        stream(server, sid, np.asarray(session.client), track="client", realtime=False),
-    )
+    await stream_together(server, sid, {"therapist": therapist, "client": session.client})
     await end_session(server, sid)
     events = await asyncio.wait_for(collector, 240)
     words = [w for f in finals(events, "therapist") for w in f["words"]]
@@ -141,8 +164,5 @@ async def test_two_tracks_with_leakage_do_not_repeat_words(server: str) -> None:
     dropped = sum(e.get("leak_dropped", 0) for e in events if e.get("track") == "therapist")
     client_words = [w for f in finals(events, "client") for w in f["words"]]
     assert client_words and all(f["role"] == "client" for f in finals(events, "client"))
-    # Measured: 22 of the client's ~100 words still came through the therapist's microphone
-    # (the first seconds, before the echo path is learnt, and words judged on short spans);
-    # the target is none. Most are dropped, and the therapist's own words are kept.
-    assert dropped > len(misplaced)
-    assert len(misplaced) <= 0.3 * len(client_words), f"{len(misplaced)} leaked words shown"
+    # The quiet copy is often transcribed too (22 words of 33 in this session), then dropped.
+    assert len(misplaced) <= 0.05 * len(client_words), (len(misplaced), dropped)
