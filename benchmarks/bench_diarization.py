@@ -236,10 +236,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         ref = s.annotation()
         r = one_channel(f"annomi:{sid} mixed", np.asarray(s.mixed), ref, 2)
         roles = assign_roles(r.diarizer.centroids, enrol)
-        hyp = frames_annotation(r.online, lambda k, roles=roles: roles.get(k, "unknown"))
-        acc = role_accuracy(ref, hyp)
-        totals.setdefault("role", []).append(acc)
-        print(f"{'':28s} role right for {acc * 100:.1f} % of speech time (live labels)")
+        accs = []
+        for kind, labels in (("live", r.online), ("refined", r.refined)):
+            hyp = frames_annotation(labels, lambda k, roles=roles: roles.get(k, "unknown"))
+            accs.append(role_accuracy(ref, hyp))
+            totals.setdefault(f"role:{kind}", []).append(accs[-1])
+        print(
+            f"{'':28s} role right for {accs[0] * 100:.1f} % (live) / "
+            f"{accs[1] * 100:.1f} % (refined) of speech time"
+        )
         for leak in (False, True):
             therapist = s.therapist_with_leak(LEAK_GAIN_DB, LEAK_DELAY_MS) if leak else s.therapist
             tracks = {"therapist": np.asarray(therapist), "client": np.asarray(s.client)}
@@ -248,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             tag = "two-track+leak" if leak else "two-track"
             cells = [(tag, der(ref, ours)), ("no-suppression", der(ref, plain_tracks))]
             for k, v in cells:
-                totals.setdefault(f"annomi:{k}", []).append(v)
+                totals.setdefault(f"annomi:{tag}:{k}", []).append(v)
             print_row(f"annomi:{sid} {tag}", s.seconds, cells, f"{cost / s.seconds:.3f} s/s")
     print("\nmeans over the AnnoMI renders and overall:")
     for key, values in totals.items():

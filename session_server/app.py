@@ -141,13 +141,25 @@ def create_app(
         app.state.services = svc
         await svc.db.run(svc.audit_log.prune, settings.audit_retention_days)
         retention = asyncio.create_task(_retention(svc), name="retention")
+        # The speaker encoder loads in the background (~2 s): a one-channel track that
+        # opens later does not wait for it, and start-up does not either.
+        warm = asyncio.create_task(_warm_speakers(svc), name="speaker-encoder")
         yield
         retention.cancel()
+        await asyncio.gather(warm, return_exceptions=True)
         await svc.webrtc.shutdown()
         await svc.hub.shutdown()
         if scheduler is None:
             sched.stop()
         svc.db.close()
+
+    async def _warm_speakers(svc: Services) -> None:
+        if not settings.diarization:
+            return
+        try:
+            await asyncio.to_thread(svc.hub.embedder)
+        except Exception:
+            log.exception("speaker encoder unavailable: one-channel sessions cannot start")
 
     app = FastAPI(title="Session companion", version="0.2.0", lifespan=lifespan)
     app.add_middleware(SecurityHeaders, hsts=settings.tls)

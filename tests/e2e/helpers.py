@@ -21,6 +21,7 @@ from playwright.async_api import BrowserContext, ConsoleMessage, Error, Page, Pl
 
 from streaming.audio import Samples
 from tests.conftest import CLINICIAN_PASSWORD, silence
+from tests.session_server.helpers import get_session
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's; Playwright's own download is never used
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -244,35 +245,36 @@ def covered(finals: list[dict[str, Any]], speech: Speech) -> bool:
 
 
 async def wait_covered(
-    page: Page, speeches: dict[str, Speech], timeout: float
+    page: Page, speeches: dict[str, Speech], timeout: float, key: str = "role"
 ) -> list[dict[str, Any]]:
-    """Poll companion.transcript() until every role's finals cover its speech."""
+    """Poll companion.transcript() until every role's (or, with ``key="track"``, every
+    track's) finals cover its speech."""
     deadline = time.monotonic() + timeout
     while True:
         finals = await transcript(page)
-        if all(covered(of_role(finals, r), s) for r, s in speeches.items()):
+        if all(covered(of_role(finals, r, key), s) for r, s in speeches.items()):
             return finals
         if time.monotonic() > deadline:
-            got = {r: text_of(of_role(finals, r)) for r in speeches}
+            got = {r: text_of(of_role(finals, r, key)) for r in speeches}
             raise AssertionError(f"finals did not cover the speech within {timeout} s: {got}")
         await asyncio.sleep(0.25)
 
 
-def of_role(finals: list[dict[str, Any]], role: str) -> list[dict[str, Any]]:
-    return [f for f in finals if f["role"] == role]
+def of_role(finals: list[dict[str, Any]], role: str, key: str = "role") -> list[dict[str, Any]]:
+    return [f for f in finals if f[key] == role]
 
 
 def text_of(finals: list[dict[str, Any]]) -> str:
     return " ".join(f["text"] for f in finals)
 
 
-def check_consistent(finals: list[dict[str, Any]]) -> None:
-    """No segment twice, no two finals of a role overlapping in time (> 0.1 s), no
-    identical text twice in a row within a role."""
+def check_consistent(finals: list[dict[str, Any]], key: str = "role") -> None:
+    """No segment twice, no two finals of a role (or ``key="track"``: of a track)
+    overlapping in time (> 0.1 s), no identical text twice in a row within one."""
     ids = [f["segment_id"] for f in finals]
     assert len(ids) == len(set(ids)), f"duplicate segment ids: {ids}"
-    for role in {f["role"] for f in finals}:
-        mine = sorted(of_role(finals, role), key=lambda f: f["start"])
+    for role in {f[key] for f in finals}:
+        mine = sorted(of_role(finals, role, key), key=lambda f: f["start"])
         for a, b in itertools.pairwise(mine):
             assert b["start"] >= a["end"] - 0.1, f"{role} finals overlap: {a} / {b}"
             assert a["text"].strip() != b["text"].strip(), f"{role} final repeated: {a} / {b}"
@@ -296,3 +298,42 @@ async def screenshot(page: Page, name: str) -> Path:
 async def close_quietly(context: BrowserContext) -> None:
     with suppress(Error):
         await context.close()
+
+
+async def new_client_session(page: Page, label: str) -> str:
+    """Create a client labelled ``label`` and a new session of it through the page's
+    picker; returns the session id."""
+    await page.fill("#new-client-label", label)
+    await page.click("#create-client-button")
+    await page.locator("#client-select option:checked", has_text=label).wait_for(state="attached")
+    await page.click("#create-session-button")
+    sid: str = await poll(page, "window.companion.session()", "a session chosen")
+    return sid
+
+
+async def consent_both(page: Page) -> None:
+    """Record both parties' verbal consent through the page's checkboxes."""
+    await page.check("#consent-therapist")
+    await poll(page, "!document.getElementById('consent-client').disabled", "client consent")
+    await page.check("#consent-client")
+    await poll(
+        page,
+        "document.getElementById('consent-status').textContent.includes('Both parties')",
+        "both parties consented",
+    )
+
+
+async def wait_tracks(url: str, sid: str, tracks: list[str], timeout: float = 20.0) -> None:
+    """Wait until the server lists ``tracks`` (sorted) as streaming in session ``sid``.
+
+    The page is live once its transport connects; the server opens a media track at its
+    first decoded audio, and a one-channel track only once the speaker encoder is loaded
+    (seconds, the first time), so the two need not agree at once."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = sorted((await get_session(url, sid))["tracks"])
+        if got == sorted(tracks):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"tracks {got}, not {sorted(tracks)}, after {timeout} s")
+        await asyncio.sleep(0.2)

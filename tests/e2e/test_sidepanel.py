@@ -26,6 +26,7 @@ from tests.e2e.helpers import (
     transcript,
     wait_covered,
     wait_state,
+    wait_tracks,
 )
 from tests.session_server.helpers import collect_until_ended, finals, get_session, within
 
@@ -102,7 +103,7 @@ async def test_side_panel_transcribes_the_microphone_live(
         await page.click("#start-button")
         await wait_state(page, "live")
         await expect(page.locator("#pause-button")).to_be_enabled()
-        assert (await get_session(server, sid))["tracks"] == ["mixed"]
+        await wait_tracks(server, sid, ["mixed"])
         await poll(page, "window.companion.levels().mic > 0.01", "microphone level")
         channels = ["audio:mixed"] if name == "webrtc" else []
         assert await data_channels(page) == channels
@@ -110,10 +111,14 @@ async def test_side_panel_transcribes_the_microphone_live(
             rtt = page.locator("#rtt")
             await expect(rtt).to_have_text(re.compile(r"RTT \d+ ms"), timeout=20_000)
 
-        got = await wait_covered(page, {"mixed": speech}, timeout=speech.duration + 90)
+        got = await wait_covered(page, {"mixed": speech}, timeout=speech.duration + 90, key="track")
         assert await page.evaluate("window.companion.state()") == "live"
-        assert {(f["role"], f["track"]) for f in got} == {("mixed", "mixed")}
-        check_consistent(got)
+        # One channel: each final names its speaker (one voice here) and that speaker's role.
+        assert {f["track"] for f in got} == {"mixed"}
+        assert {f["role"] for f in got} <= {"therapist", "client", "unknown"}, got
+        assert all(f["speaker"] is None or re.fullmatch(r"S[1-9]", f["speaker"]) for f in got)
+        assert not any(f["corrected"] for f in got)
+        check_consistent(got, key="track")
         score = wer(speech.reference, text_of(got))
         print(f"side-panel {name}: WER {score:.3f} over {len(got)} finals")
         assert score < 0.25, text_of(got)

@@ -31,11 +31,12 @@ function describeDetail(detail) {
 /**
  * fetch() a JSON endpoint of this origin.
  * @param {string} path e.g. '/v1/sessions'
- * @param {{method?: string, body?: unknown, signal?: AbortSignal}} [options]
+ * @param {{method?: string, body?: unknown, raw?: Blob, signal?: AbortSignal}} [options]
+ *   body: sent as JSON; raw: sent as is, with the Blob's type as Content-Type.
  * @returns {Promise<any>} the parsed JSON body (null when empty)
  * @throws {ApiError}
  */
-export async function request(path, { method = 'GET', body, signal } = {}) {
+export async function request(path, { method = 'GET', body, raw, signal } = {}) {
   const init = {
     method,
     credentials: 'same-origin',
@@ -43,7 +44,10 @@ export async function request(path, { method = 'GET', body, signal } = {}) {
     headers: { Accept: 'application/json' },
     signal,
   };
-  if (body !== undefined) {
+  if (raw !== undefined) {
+    init.headers['Content-Type'] = raw.type || 'application/octet-stream';
+    init.body = raw;
+  } else if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
@@ -75,6 +79,9 @@ export async function request(path, { method = 'GET', body, signal } = {}) {
 export const get = (path, options = {}) => request(path, { ...options, method: 'GET' });
 export const post = (path, body = {}, options = {}) =>
   request(path, { ...options, method: 'POST', body });
+export const put = (path, body = {}, options = {}) =>
+  request(path, { ...options, method: 'PUT', body });
+export const del = (path, options = {}) => request(path, { ...options, method: 'DELETE' });
 
 const enc = encodeURIComponent;
 
@@ -122,6 +129,20 @@ export const recordConsent = (id, party, state, method = 'verbal') =>
     text_version: 'v1',
     state,
   });
+
+// ---- Speakers, analytics and the voice profile ------------------------------------------
+
+/** Correct one speaker's role in a live one-channel session (S1..S9). */
+export const setSpeakerRole = (id, speaker, role, track = 'mixed') =>
+  put(`/v1/sessions/${enc(id)}/speakers/${enc(speaker)}`, { role, track });
+/** Talk time, turns, overlap and silence by role, from the stored transcript. */
+export const getAnalytics = (id) => get(`/v1/sessions/${enc(id)}/analytics`);
+/** {enrolled: false} or {enrolled: true, speech_s, source, updated_at}; 403 for non-clinicians. */
+export const getVoiceProfile = () => get('/v1/me/voice-profile');
+/** Enrol from a WAV recording (a Blob of type audio/wav). */
+export const putVoiceProfile = (wav) =>
+  request('/v1/me/voice-profile', { method: 'PUT', raw: wav });
+export const deleteVoiceProfile = () => del('/v1/me/voice-profile');
 
 // ---- Audio transports ---------------------------------------------------------------
 

@@ -1,14 +1,18 @@
 // The side-panel (index.html): sign in, pick a client and session, record consent,
 // capture the microphone over WebRTC (or the WebSocket fallback), follow the live
-// transcript, the note draft and risk alerts.
+// transcript, the note draft and risk alerts; in a one-channel session, who spoke
+// (the Speakers card, where roles are corrected) and the talk-time figures; the
+// clinician's voice profile.
 //
 // Connection states shown and reported by window.companion.state():
 //   idle → connecting → live ⇄ reconnecting → paused (Pause, consent withdrawn) → ended.
 
+import { TalkTimeView } from './analytics.js';
 import * as api from './api.js';
 import { audioContext, getMicrophone, LevelMeter, stopStream } from './capture.js';
 import { EventStream } from './events.js';
 import { NoteDraftView, RiskAlertView } from './notes.js';
+import { SpeakersView } from './speakers.js';
 import { liveTranscript } from './transcript.js';
 import {
   byId,
@@ -20,6 +24,7 @@ import {
   show,
   speakerLabel,
 } from './ui.js';
+import { VoiceProfileView } from './voiceprofile.js';
 import { currentRoundTripTime, WebRtcSender } from './webrtc.js';
 import { WsAudioSender } from './wsaudio.js';
 
@@ -42,6 +47,7 @@ const $ = {
   resume: byId('resume-button'),
   end: byId('end-button'),
   micLevel: byId('mic-level'),
+  refineStatus: byId('refine-status'),
 };
 
 /** @type {'idle'|'connecting'|'live'|'reconnecting'|'paused'|'ended'} */
@@ -56,6 +62,34 @@ let rttTimer = null;
 const transcript = liveTranscript($.latency);
 const notes = new NoteDraftView({ container: byId('note-draft'), empty: byId('note-empty') });
 const risks = new RiskAlertView({ list: byId('risk-alerts'), empty: byId('risk-empty') });
+const speakers = new SpeakersView({
+  section: byId('speakers-section'),
+  list: byId('speakers-list'),
+  error: byId('speakers-error'),
+  onChange: async (speaker, role) => {
+    if (!session) throw new Error('No session is chosen.');
+    await api.setSpeakerRole(session.id, speaker, role);
+  },
+});
+const talk = new TalkTimeView({
+  section: byId('talk-section'),
+  table: byId('talk-table'),
+  body: byId('talk-rows'),
+  summary: byId('talk-summary'),
+  empty: byId('talk-empty'),
+});
+const voice = new VoiceProfileView({
+  section: byId('voice-section'),
+  status: byId('voice-status'),
+  record: byId('voice-record-button'),
+  cancel: byId('voice-cancel-button'),
+  remove: byId('voice-delete-button'),
+  reading: byId('voice-reading'),
+  countdown: byId('voice-countdown'),
+  message: byId('voice-message'),
+  error: byId('voice-error'),
+  onBusy: () => updateControls(),
+});
 
 // Test hook (read by the browser tests): never exposes more than the page shows.
 window.companion = {
@@ -63,6 +97,8 @@ window.companion = {
   transcript: () => transcript.transcript(),
   session: () => session?.id ?? null,
   levels: () => ({ mic: capture?.meter?.rms ?? 0 }),
+  speakers: () => speakers.speakers(),
+  analytics: () => talk.analytics(),
 };
 
 const picker = pageSessionPicker($.setupError, selectSession);
@@ -82,8 +118,10 @@ const capturing = () => ['connecting', 'live', 'reconnecting'].includes(connStat
 function updateControls() {
   const open = session !== null && session.state !== 'ended' && connState !== 'ended';
   const consented = open && session.consented === true;
-  $.start.disabled = busy || !consented || connState !== 'idle';
-  $.resume.disabled = busy || !consented || connState !== 'paused';
+  // The enrolment recording holds the microphone: no session capture meanwhile.
+  const micFree = !voice.recording;
+  $.start.disabled = busy || !consented || connState !== 'idle' || !micFree;
+  $.resume.disabled = busy || !consented || connState !== 'paused' || !micFree;
   $.pause.disabled = busy || !capturing();
   $.end.disabled = busy || !open;
   const settable = !busy && (connState === 'idle' || connState === 'paused');
@@ -92,6 +130,8 @@ function updateControls() {
   $.consentTherapist.disabled = busy || !open;
   $.consentClient.disabled = busy || !open;
   picker.setDisabled(busy || capturing());
+  speakers.setEditable(open);
+  voice.setAllowed(!busy && !capturing());
   if (busy) $.captureSection.setAttribute('aria-busy', 'true');
   else $.captureSection.removeAttribute('aria-busy');
 }
@@ -133,9 +173,13 @@ async function selectSession(chosen) {
   transcript.clear();
   notes.clear();
   risks.clear();
+  speakers.clear();
+  talk.clear();
+  setMessage($.refineStatus, '');
   $.latency.textContent = 'Delay –';
   warn('');
   session = chosen;
+  speakers.setExpected(chosen?.expected_speakers ?? null);
   renderConsent();
   if (!chosen) {
     show($.bridgeLink, false);
@@ -150,6 +194,17 @@ async function selectSession(chosen) {
   setState(chosen.state === 'ended' ? 'ended' : 'idle');
   feed = new EventStream(chosen.id, { onEvent, onStatus: feedStatus });
   feed.start();
+  if (chosen.state === 'ended') loadAnalytics(chosen.id);
+}
+
+/** An ended session's talk figures from the stored transcript (events may replace them). */
+async function loadAnalytics(id) {
+  try {
+    const figures = await api.getAnalytics(id);
+    if (session?.id === id) talk.fetched(figures);
+  } catch {
+    // not shown: the replayed analytics.update events (if any) still fill the card
+  }
 }
 
 function feedStatus(state, message) {
@@ -159,8 +214,23 @@ function feedStatus(state, message) {
 }
 
 function onEvent(event) {
+  if (event.type === 'transcript.final') speakers.seen(event);
   if (transcript.handle(event) || notes.handle(event) || risks.handle(event)) return;
-  if (event.type === 'session.state') {
+  if (talk.handle(event)) return;
+  if (event.type === 'speaker.roles') {
+    // The server's word on every speaker's role: the lines already shown follow it.
+    transcript.relabel(event.track, event.roles);
+    speakers.roles(event);
+  } else if (event.type === 'speaker.correction') {
+    transcript.correct(event);
+    speakers.seen(event);
+  } else if (event.type === 'transcript.refined') {
+    const n = Number(event.changed) || 0;
+    setMessage(
+      $.refineStatus,
+      `Speaker labels refined after the session: ${n} segment${n === 1 ? '' : 's'} changed.`,
+    );
+  } else if (event.type === 'session.state') {
     sessionStateChanged(event.state);
   } else if (event.type === 'track.overrun') {
     warn(
@@ -177,6 +247,7 @@ async function sessionStateChanged(state) {
   picker.update(session);
   if (state === 'ended') {
     await stopCapture();
+    renderConsent();
     setState('ended');
     status('The session has ended.');
   } else if (state === 'consent_paused' || state === 'consent_revoked') {
@@ -341,6 +412,7 @@ async function endCurrentSession() {
     await stopCapture();
     session = await api.endSession(session.id);
     picker.update(session);
+    renderConsent();
     setState('ended');
     status('The session has ended.');
   } catch (err) {
@@ -398,6 +470,6 @@ setupAccount({
   },
   onSignedIn: async () => {
     updateControls();
-    await picker.load(queryParam('session'));
+    await Promise.all([picker.load(queryParam('session')), voice.load()]);
   },
 });

@@ -2,8 +2,12 @@
 // at most one tentative partial per track below them (aria-hidden, so screen readers
 // only announce settled text), auto-scroll that follows the live edge until the user
 // scrolls up, and a "Back to live" button to return.
+//
+// One-channel (mixed) lines carry their speaker ("S1".."S9") in data-speaker and their
+// role in data-role: a `speaker.roles` event relabels every line of a speaker, a
+// `speaker.correction` event (after the session) relabels one line and marks it corrected.
 
-import { byId, el, formatTime, roleOf, speakerLabel } from './ui.js';
+import { byId, el, formatTime, roleOf, speakerLabel, speakerOf } from './ui.js';
 
 const BOTTOM_SLACK_PX = 32; // "at the bottom" tolerance (sub-pixel scrolling, zoom)
 
@@ -22,7 +26,8 @@ export class TranscriptView {
     this.backToLive = backToLive ?? null;
     this.emptyEl = empty ?? null;
     this.onFinal = onFinal;
-    /** @type {Map<string, {event: object, node: HTMLElement}>} segment_id → final */
+    /** @type {Map<string, {event: object, node: HTMLElement, corrected?: boolean}>}
+     *  segment_id → final */
     this.finals = new Map();
     /** @type {Map<string, {event: object, node: HTMLElement}>} track → partial */
     this.partials = new Map();
@@ -54,15 +59,56 @@ export class TranscriptView {
   /** The finals in start order, as the test hook reports them. */
   transcript() {
     return [...this.finals.values()]
-      .map(({ event }) => ({
+      .map(({ event, corrected }) => ({
         segment_id: event.segment_id,
         track: event.track,
         role: roleOf(event),
+        speaker: speakerOf(event),
+        corrected: corrected === true,
         start: event.start,
         end: event.end,
         text: event.text,
       }))
       .sort((a, b) => a.start - b.start);
+  }
+
+  /**
+   * A `speaker.roles` event: every shown line (final or partial) of `track` whose speaker
+   * is in `roles` takes that role. Returns how many lines changed.
+   */
+  relabel(track, roles) {
+    if (!roles || typeof roles !== 'object') return 0;
+    let changed = 0;
+    for (const entry of [...this.finals.values(), ...this.partials.values()]) {
+      const speaker = speakerOf(entry.event);
+      if (!speaker || entry.event.track !== track) continue;
+      const role = roles[speaker];
+      if (typeof role !== 'string' || role === entry.event.role) continue;
+      entry.event = { ...entry.event, role };
+      this._label(entry.node, entry.event);
+      changed += 1;
+    }
+    return changed;
+  }
+
+  /**
+   * A `speaker.correction` event: the shown final `segment_id` now belongs to another
+   * speaker (post-session refinement). Relabels it and marks it corrected; returns
+   * whether the line was found.
+   */
+  correct(event) {
+    const entry = this.finals.get(event.segment_id);
+    if (!entry) return false;
+    entry.event = {
+      ...entry.event,
+      speaker: event.speaker ?? null,
+      role: event.role ?? 'unknown',
+      ...(Array.isArray(event.words) ? { words: event.words } : {}),
+    };
+    entry.corrected = true;
+    this._label(entry.node, entry.event);
+    this._markCorrected(entry.node, event.reason);
+    return true;
   }
 
   jumpToLive() {
@@ -74,19 +120,48 @@ export class TranscriptView {
   // ---- rendering ----------------------------------------------------------------------
 
   _utterance(event, tentative) {
-    const role = roleOf(event);
-    const node = el('li', { className: `utterance speaker-${cssToken(role)}` });
+    const node = el('li', { className: 'utterance' });
     if (tentative) node.classList.add('partial');
     node.dataset.segmentId = String(event.segment_id ?? '');
     node.dataset.start = String(Number(event.start) || 0);
     const meta = el('div', { className: 'utterance-meta' });
     meta.append(
-      el('span', { className: 'speaker', text: speakerLabel(role) }),
+      el('span', { className: 'speaker' }),
       el('time', { className: 'timestamp', text: formatTime(event.start) }),
     );
     // Screen readers hear "Therapist, 01:23: text" for a final.
     node.append(meta, el('p', { className: 'utterance-text', text: event.text ?? '' }));
+    this._label(node, event);
     return node;
+  }
+
+  /** Set a line's speaker label, role class and data attributes from its event. */
+  _label(node, event) {
+    const role = roleOf(event);
+    const speaker = speakerOf(event);
+    for (const c of [...node.classList]) if (c.startsWith('speaker-')) node.classList.remove(c);
+    node.classList.add(`speaker-${cssToken(role)}`);
+    node.dataset.role = String(role ?? '');
+    if (speaker) node.dataset.speaker = speaker;
+    else delete node.dataset.speaker;
+    node.querySelector('.speaker').textContent = speakerLabel(role, speaker);
+  }
+
+  _markCorrected(node, reason) {
+    node.classList.add('corrected');
+    if (node.querySelector('.corrected-badge')) return;
+    const when = reason === 'refinement' ? ' after the session' : '';
+    const badge = el('span', {
+      className: 'corrected-badge',
+      attrs: { title: `Speaker corrected${when}` },
+    });
+    // Seen: "corrected"; heard: "speaker corrected after the session".
+    badge.append(
+      el('span', { className: 'visually-hidden', text: 'speaker ' }),
+      'corrected',
+      el('span', { className: 'visually-hidden', text: when }),
+    );
+    node.querySelector('.utterance-meta').append(badge);
   }
 
   _partial(event) {
@@ -126,10 +201,11 @@ export class TranscriptView {
       // Replays never duplicate, but be defensive: update in place when the text changed.
       if (existing.event.text === event.text) return;
       existing.node.replaceWith(node);
+      if (existing.corrected) this._markCorrected(node);
     } else {
       this._insertSorted(this.finalsEl, node, Number(event.start) || 0);
     }
-    this.finals.set(id, { event, node });
+    this.finals.set(id, { event, node, corrected: existing?.corrected === true });
     this._updateEmpty();
     if (stick) this._scrollToBottom();
     this.onFinal(event);

@@ -42,6 +42,9 @@ export function formatTime(seconds) {
 }
 
 const SPEAKERS = { therapist: 'Therapist', client: 'Client', mixed: 'Speaker' };
+const SPEAKER_ID = /^S([1-9])$/;
+/** Roles that name nobody in particular: the line is labelled by its speaker id instead. */
+const ANONYMOUS = new Set(['unknown', 'mixed']);
 
 /** The role an event speaks for: `role` (or `speaker`) when present, else its track. */
 export function roleOf(event) {
@@ -49,12 +52,33 @@ export function roleOf(event) {
   return typeof role === 'string' && role ? role : event.track;
 }
 
-/** A display label for a role or track: Therapist / Client / Speaker / "Speaker 2"... */
-export function speakerLabel(role) {
-  if (typeof role !== 'string' || !role) return 'Speaker';
+/** The one-channel speaker id of an event ("S1".."S9"), or null. */
+export function speakerOf(event) {
+  const speaker = event?.speaker;
+  return typeof speaker === 'string' && SPEAKER_ID.test(speaker) ? speaker : null;
+}
+
+/** "S2" → "Speaker 2" (anything else: "Speaker"). */
+export function speakerIdLabel(speaker) {
+  const m = typeof speaker === 'string' ? SPEAKER_ID.exec(speaker) : null;
+  return m ? `Speaker ${m[1]}` : 'Speaker';
+}
+
+/**
+ * A display label for a role or track: Therapist / Client / "Participant 2"... A role
+ * that names nobody ("unknown", the "mixed" track) shows the speaker id when there is one
+ * ("Speaker 1"), else "Speaker".
+ */
+export function speakerLabel(role, speaker = null) {
+  if (typeof role !== 'string' || !role || ANONYMOUS.has(role)) return speakerIdLabel(speaker);
   if (SPEAKERS[role]) return SPEAKERS[role];
   const words = role.replace(/[_-]+/g, ' ').trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** A role's name as an option or table row: like speakerLabel, "Unknown" for unknown. */
+export function roleName(role) {
+  return role === 'unknown' ? 'Unknown' : speakerLabel(role);
 }
 
 /** The `?name=` query parameter of this page, or null. */

@@ -28,7 +28,8 @@ const FATAL = new Map([
 
 const loaded = new WeakMap(); // AudioContext → Promise of addModule
 
-function loadWorklet(context) {
+/** Load the 'pcm16k' AudioWorklet into `context` (once per context). */
+export function loadWorklet(context) {
   let promise = loaded.get(context);
   if (!promise) {
     promise = context.audioWorklet.addModule(WORKLET_URL);
