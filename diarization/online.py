@@ -57,7 +57,7 @@ class DiarizationConfig:
     min_block_speech: float = 0.5  # a block is speech when this share of its frames is
     end_silence_frames: int = 6  # this much non-speech after speech ends a turn (0.19 s)
     reliable_frames: int = 24  # a window with less speech (0.77 s) cannot open a speaker
-    refine_penalty: float = 0.1
+    refine_penalty: float = 0.05
     refine_split_similarity: float = 0.885
 
 

@@ -205,15 +205,21 @@ class SessionSpeakers:
         return [(type_, payload)]
 
     async def _await_other_tracks(self, track: str, end: float) -> None:
+        """Wait until the other open tracks' audio covers ``end`` plus the longest echo
+        delay. A track that is behind but still advancing (pushed back under load) is
+        waited for; one that stalls for ``LEAK_WAIT_S`` is not."""
         need = end + self.leakage.config.max_delay_s
         loop = asyncio.get_running_loop()
         deadline = loop.time() + LEAK_WAIT_S
-        while (
-            self.leakage.covered_until(track) < need
-            and self._open - {track}
-            and loop.time() < deadline
-        ):
+        covered = self.leakage.covered_until(track)
+        while covered < need and self._open - {track}:
+            if loop.time() > deadline:
+                log.debug("session %s: leakage decided without the other track", self.session_id)
+                return
             await asyncio.sleep(0.05)
+            now = self.leakage.covered_until(track)
+            if now > covered:
+                covered, deadline = now, loop.time() + LEAK_WAIT_S
 
     async def _mixed(self, type_: str, payload: dict[str, Any]) -> list[Event]:
         d, offset = self.diarizers[MIXED]
