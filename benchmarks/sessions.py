@@ -141,6 +141,15 @@ class RenderedSession:
             for t in self.turns
         )
 
+    def role_at(self, start: float, end: float) -> str | None:
+        """The role that speaks most of ``[start, end]`` (seconds), None in silence."""
+        best, role = 0.0, None
+        for t in self.turns:
+            overlap = min(end, t.end) - max(start, t.start)
+            if overlap > best:
+                best, role = overlap, t.role
+        return role
+
     def annotation(self, uri: str | None = None) -> Annotation:
         """The reference turns as a ``pyannote.core.Annotation`` labelled by role."""
         from pyannote.core import Annotation, Segment

@@ -195,6 +195,7 @@ def create_app(
 
     @app.websocket("/v1/sessions/{session_id}/audio")
     async def audio(ws: WebSocket, session_id: str, track: str = "mixed", ticket: str = "") -> None:
+        connected = asyncio.get_running_loop().time()  # the track's clock starts here
         await ws.accept()
         if track not in TRACKS:
             await ws.close(1008, f"track must be one of {', '.join(TRACKS)}")
@@ -227,7 +228,7 @@ def create_app(
                 await ws.close(code, reason)
 
         try:
-            pipeline = await live.open_track(track, close_socket)
+            pipeline = await live.open_track(track, close_socket, started_at=connected)
         except SessionError as exc:
             await _close_for(ws, exc)
             return

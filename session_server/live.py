@@ -90,17 +90,22 @@ class LiveSession:
         if not self.consented:
             raise ConsentRequiredError(f"session {self.id} lacks consent from every party")
 
-    async def open_track(self, track: str, close_socket: CloseSocket) -> TrackPipeline:
-        """Start a pipeline for a track; its clock origin is the session clock now, or the
-        end of the track's previous audio if that is later (a sender that ran ahead of real
-        time, then reconnected), so one track's times never overlap."""
+    async def open_track(
+        self, track: str, close_socket: CloseSocket, started_at: float | None = None
+    ) -> TrackPipeline:
+        """Start a pipeline for a track; its clock origin is the session clock when the
+        sender connected (``started_at``, loop time; default now), or the end of the
+        track's previous audio if that is later (a sender that ran ahead of real time,
+        then reconnected), so one track's times never overlap. Taking the connect time,
+        not the moment this server finished authorizing it, keeps two tracks that connect
+        together aligned even when one waited behind the other's database work."""
         self.check_audio_allowed()
         if track in self.tracks:
             raise SessionStateError(f"track {track} of session {self.id} is already streaming")
-        now = asyncio.get_running_loop().time()
+        now = asyncio.get_running_loop().time() if started_at is None else started_at
         if self._origin is None:
             self._origin = now
-        start = max(now - self._origin, self._track_ends.get(track, 0.0))
+        start = max(now - self._origin, self._track_ends.get(track, 0.0), 0.0)
         offset = round(start * TARGET_SAMPLE_RATE)
         prefix = f"{track}-{secrets.token_hex(3)}"
         vault = self._hub.vault

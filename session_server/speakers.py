@@ -214,7 +214,7 @@ class SessionSpeakers:
         covered = self.leakage.covered_until(track)
         while covered < need and self._open - {track}:
             if loop.time() > deadline:
-                log.debug("session %s: leakage decided without the other track", self.session_id)
+                log.warning("session %s: leakage decided without the other track", self.session_id)
                 return
             await asyncio.sleep(0.05)
             now = self.leakage.covered_until(track)

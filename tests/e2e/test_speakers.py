@@ -106,16 +106,6 @@ async def forget(url: str) -> None:
     assert r.status_code == 204, r.text
 
 
-def role_at(turns: Any, start: float, end: float) -> str | None:
-    """The reference role speaking most of [start, end] (file time)."""
-    best, role = 0.0, None
-    for t in turns:
-        overlap = min(end, t.end) - max(start, t.start)
-        if overlap > best:
-            best, role = overlap, t.role
-    return role
-
-
 async def shown_lines(page: Page) -> list[dict[str, Any]]:
     lines: list[dict[str, Any]] = await page.evaluate(SHOWN_LINES)
     return lines
@@ -272,7 +262,7 @@ async def test_one_microphone_session_names_speakers_and_counts_talk_time(
             assert line["label"] == label_of(f["role"], f["speaker"]), (f, line)
 
         # The roles are right: the therapist's speaker speaks the therapist's turns.
-        score = role_accuracy(finals, rendered.turns, lead)
+        score = role_accuracy(finals, rendered, lead)
         corrected = sum(f["corrected"] for f in finals)
         print(f"speakers: {len(finals)} finals, {corrected} corrected, roles {score:.0%} right")
         assert score >= 0.8, f"role right for {score:.0%} of final time"
@@ -290,10 +280,11 @@ async def test_one_microphone_session_names_speakers_and_counts_talk_time(
         await close_quietly(context)
 
 
-def role_accuracy(finals: list[dict[str, Any]], turns: Any, lead: float) -> float:
+def role_accuracy(finals: list[dict[str, Any]], rendered: Any, lead: float) -> float:
     """The share of final time whose role is the reference role at that time. The track's
     clock starts when capture did: the shift to file time is the one (within 2 s of the
     first final's) that best lines the finals up with speech, whoever speaks."""
+    turns = rendered.turns
     first = min(finals, key=lambda f: f["start"])
     guess = first["start"] - (lead + turns[0].start)
 
@@ -309,7 +300,7 @@ def role_accuracy(finals: list[dict[str, Any]], turns: Any, lead: float) -> floa
     for f in finals:
         a, b = f["start"] - shift - lead, f["end"] - shift - lead
         total += b - a
-        right += (b - a) * (f["role"] == role_at(turns, a, b))
+        right += (b - a) * (f["role"] == rendered.role_at(a, b))
     return right / total if total else 0.0
 
 

@@ -33,22 +33,16 @@ from tests.session_server.helpers import (
 )
 
 
-def _role_at(turns: Any, start: float, end: float) -> str | None:
-    best, role = 0.0, None
-    for t in turns:
-        overlap = min(end, t.end) - max(start, t.start)
-        if overlap > best:
-            best, role = overlap, t.role
-    return role
-
-
 async def stream_together(url: str, sid: str, tracks: dict[str, Any], frame_ms: int = 100) -> None:
-    """Both tracks' sockets open first, then their frames go out in lockstep: faster than
-    real time, the session clock aligns tracks by when each socket opened."""
+    """Both tracks' sockets connect at once, then their frames go out in lockstep, faster
+    than real time: like the bridge, which starts both tracks together. (The session clock
+    aligns each track to when its socket connected.)"""
     step = 16000 * frame_ms // 1000
-    sockets = {
-        name: await websockets.connect(ws_url(url, audio_path(sid, name))) for name in tracks
-    }
+    names = list(tracks)
+    opened = await asyncio.gather(
+        *(websockets.connect(ws_url(url, audio_path(sid, name))) for name in names)
+    )
+    sockets = dict(zip(names, opened, strict=True))
     try:
         for ws in sockets.values():
             await ws.send(header())
@@ -101,7 +95,7 @@ async def test_one_channel_speakers_roles_refinement_and_analytics(server: str) 
         speaker = by_id[f["segment_id"]]["speaker"]
         dur = f["end"] - f["start"]
         total += dur
-        right += dur * (mapping.get(speaker) == _role_at(session.turns, f["start"], f["end"]))
+        right += dur * (mapping.get(speaker) == session.role_at(f["start"], f["end"]))
     assert right / total >= 0.9, f"role right for {right / total:.0%} of final time"
 
     updates = [e for e in events if e["type"] == "analytics.update"]
@@ -160,7 +154,7 @@ async def test_two_tracks_with_leakage_do_not_repeat_words(server: str) -> None:
     words = [w for f in finals(events, "therapist") for w in f["words"]]
     assert words, "the therapist's own words are kept"
     assert all(f["speaker"] == f["role"] == "therapist" for f in finals(events, "therapist"))
-    misplaced = [w for w in words if _role_at(session.turns, w["start"], w["end"]) == "client"]
+    misplaced = [w for w in words if session.role_at(w["start"], w["end"]) == "client"]
     dropped = sum(e.get("leak_dropped", 0) for e in events if e.get("track") == "therapist")
     client_words = [w for f in finals(events, "client") for w in f["words"]]
     assert client_words and all(f["role"] == "client" for f in finals(events, "client"))
