@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,7 +92,7 @@ class OnlineDiarizer:
     def __init__(self, config: DiarizationConfig, embedder: SpeakerEmbedder) -> None:
         self.config = config
         self._embedder = embedder
-        self._vad = SileroVad()
+        self._vad: SileroVad | None = None  # only when no one hands it probabilities
         self._clusterer = OnlineClusterer(
             config.expected_speakers,
             config.new_speaker_similarity,
@@ -120,20 +121,33 @@ class OnlineDiarizer:
         first_open = self._queued[0][0] if self._queued else self._next_frame
         return first_open * FRAME_S
 
-    def feed(self, samples: Samples) -> bool:
-        """Cheap (VAD and buffering): True when :meth:`step` has windows to embed."""
+    def feed(self, samples: Samples, probs: Sequence[float] | None = None) -> bool:
+        """Cheap (VAD and buffering): True when :meth:`step` has windows to embed.
+
+        ``probs``: the speech probability of each 512-sample frame these samples complete,
+        when a VAD on the same track from its first sample (the segmenter's) already has
+        them; otherwise the diarizer runs its own.
+        """
         buf = np.concatenate([self._pending, samples]) if len(self._pending) else samples
         n = len(buf) // VAD_FRAME
         self._pending = buf[n * VAD_FRAME :].copy()
+        if probs is not None and len(probs) != n:
+            raise ValueError(f"{len(probs)} probabilities for {n} frames")
         for i in range(n):
             frame = buf[i * VAD_FRAME : (i + 1) * VAD_FRAME].astype(np.float32, copy=False)
-            speech = self._vad.prob(frame) >= self.config.vad_threshold
+            prob = probs[i] if probs is not None else self._own_vad().prob(frame)
+            speech = prob >= self.config.vad_threshold
             self._speech.append(1 if speech else 0)
             self._audio.append(frame)
             self._silent_run = 0 if speech else self._silent_run + 1
             self._queue_ready_blocks()
         self._trim_audio()
         return bool(self._queued)
+
+    def _own_vad(self) -> SileroVad:
+        if self._vad is None:
+            self._vad = SileroVad()
+        return self._vad
 
     def flush(self) -> None:
         """End of input: label every remaining block with the audio there is."""

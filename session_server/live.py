@@ -51,7 +51,7 @@ class LiveSession:
         self._sockets: dict[str, CloseSocket] = {}
         self._finishing: dict[asyncio.Task[None], TrackPipeline] = {}
         self.clinician_id = info.clinician_id
-        expected = getattr(info, "expected_speakers", None) or hub.settings.expected_speakers
+        expected = info.expected_speakers or hub.settings.expected_speakers
         self.speakers = SessionSpeakers(
             session_id=info.id,
             emit=self.emit_quietly,
@@ -287,10 +287,13 @@ class SessionHub:
 
     async def learn_voice(self, clinician_id: str, update: VoiceProfile) -> None:
         """Fold a session's therapist-track voice into the clinician's stored profile."""
-        known = await self.voice_profile(clinician_id)
         record = await self.db.run(self.db.store.get_voice_profile, clinician_id)
-        merged = known.merged(update) if known is not None else update
-        source = "sessions" if record is None or record.source == "sessions" else "both"
+        if record is None:
+            merged, source = update, "sessions"
+        else:
+            known = VoiceProfile.from_list(record.vector, record.speech_s)
+            merged = known.merged(update)
+            source = "sessions" if record.source == "sessions" else "both"
         await self.db.run(
             self.db.store.put_voice_profile,
             clinician_id,

@@ -139,11 +139,14 @@ class TrackPipeline:
                 self._audio_samples += len(samples)
                 if self._recorder is not None:
                     self._recorder(samples)
-                if self._diarizer is not None and self._diarizer.feed(samples):
+                requests = self._segmenter.push(samples)
+                if self._diarizer is not None and self._diarizer.feed(
+                    samples, self._segmenter.last_probs
+                ):
                     # Embedding costs ~10 ms a window: off the event loop. The labels are
-                    # then final up to the last pause before the segmenter sees it.
+                    # then final up to the last pause before its final is dispatched.
                     await asyncio.to_thread(self._diarizer.step)
-                for request in self._segmenter.push(samples):
+                for request in requests:
                     await self._dispatch(request)
             if self._diarizer is not None:
                 self._diarizer.flush()

@@ -74,6 +74,9 @@ class VadSegmenter:
         self._frame_index = 0  # index of the next VAD frame in the track
         self._pre: deque[Samples] = deque(maxlen=_frames(config.pre_roll_s) + 1)
         self._index = 0
+        # The speech probability of each frame the last push completed: another stage
+        # on the same track (the diarizer) reuses them instead of running the VAD again.
+        self.last_probs: list[float] = []
         self._reset_segment()
 
     def _reset_segment(self) -> None:
@@ -96,9 +99,12 @@ class VadSegmenter:
         n = len(buf) // VAD_FRAME
         self._pending = buf[n * VAD_FRAME :].copy()
         out: list[SpeechSegment] = []
+        self.last_probs = []
         for i in range(n):
             frame = buf[i * VAD_FRAME : (i + 1) * VAD_FRAME]
-            out.extend(self._on_frame(frame, self._vad.prob(frame)))
+            prob = self._vad.prob(frame)
+            self.last_probs.append(prob)
+            out.extend(self._on_frame(frame, prob))
             self._frame_index += 1
         return out
 

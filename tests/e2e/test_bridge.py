@@ -195,8 +195,6 @@ async def test_bridge_reconnect_mid_speech_loses_and_repeats_nothing(
         said_t, said_c = text_of(of_role(got, "therapist")), text_of(of_role(got, "client"))
         t_wer, c_wer = wer(therapist.reference, said_t), wer(client.reference, said_c)
         print(f"reconnect: therapist WER {t_wer:.3f}, client WER {c_wer:.3f}")
-        for f in got:
-            print(f"  {f['role']:9} {f['start']:6.2f}-{f['end']:6.2f} {f['text']}")
         assert t_wer < 0.3, said_t
         assert c_wer < 0.3, said_c
         await screenshot(b.page, "bridge-reconnected")
