@@ -31,7 +31,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy companion session_server streaming asr diarization web_client
+	$(VENV)/bin/mypy companion session_server streaming asr diarization note_builder web_client
 
 # The suite runs on the embedded default (SQLite), then the server tests again on a
 # fresh PostgreSQL database (127.0.0.1:5432) when one is reachable.

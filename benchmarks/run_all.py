@@ -16,6 +16,9 @@ BENCHMARKS = (
     "bench_capacity",
     "bench_transport",
     "bench_diarization",
+    "bench_risk",
+    "bench_sections",
+    "bench_interventions",
 )
 
 

@@ -11,9 +11,11 @@
     │   ├── SessionNotFoundError
     │   ├── SessionStateError    e.g. audio for an ended session
     │   ├── ConsentRequiredError audio before every party consented, or after a revocation
-    │   └── SpeakerNotFoundError no such speaker (S1..S9) in the session
+    │   ├── SpeakerNotFoundError no such speaker (S1..S9) in the session
+    │   └── NoteItemNotFoundError no such item in the session's note draft
     ├── SignalingError           a malformed or unusable WebRTC offer (SDP, track labels)
     ├── RecognitionError         the speech model failed on a segment
+    ├── UngroundedError          a note item lacks evidence, or its evidence does not say it
     ├── CryptoError              a PHI field cannot be decrypted (wrong key, tampering)
     └── AuthError
         ├── AuthenticationError  unknown user, wrong password or code, expired token
@@ -69,6 +71,14 @@ class ConsentRequiredError(SessionError):
 
 class SpeakerNotFoundError(SessionError):
     """The session has no such speaker (ids are S1..S9, numbered as they are found)."""
+
+
+class NoteItemNotFoundError(SessionError):
+    """The session's note draft has no item with this id."""
+
+
+class UngroundedError(CompanionError):
+    """A note item without evidence, or whose evidence does not say what the item says."""
 
 
 class SignalingError(CompanionError):

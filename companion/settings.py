@@ -123,6 +123,7 @@ class Settings(BaseSettings):
     # Speakers: who said each final, roles from the clinician's voice profile.
     diarization: bool = True  # live speaker attribution of one-channel (mixed) tracks
     expected_speakers: int = Field(default=2, ge=1, le=6)  # a session's default
+    notes: bool = True  # the live note draft and risk alerts
     voice_match_similarity: float = 0.7  # cosine to the profile that names the therapist
     max_enrolment_bytes: int = 8 * 1024 * 1024  # a voice-profile enrolment upload
 

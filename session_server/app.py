@@ -30,6 +30,7 @@ from companion.errors import (
     AuthError,
     ConsentRequiredError,
     FrameTooLargeError,
+    NoteItemNotFoundError,
     PermissionDeniedError,
     SessionError,
     SessionNotFoundError,
@@ -39,12 +40,14 @@ from companion.errors import (
     not_found,
 )
 from companion.settings import Settings
+from note_builder.engine import warm_up as warm_up_notes
 from session_server.bus import InProcessBus
 from session_server.db import Database
 from session_server.http_security import SecurityHeaders
 from session_server.live import TRACKS, SessionHub
 from session_server.logs import install_log_guards
 from session_server.routes_auth import router as auth_router
+from session_server.routes_notes import router as notes_router
 from session_server.routes_sessions import router as sessions_router
 from session_server.routes_speakers import router as speakers_router
 from session_server.routes_webrtc import router as webrtc_router
@@ -74,6 +77,7 @@ HTTP_CODES: list[tuple[type[Exception], int]] = [
     (AuthenticationError, 401),
     (SessionNotFoundError, 404),
     (SpeakerNotFoundError, 404),
+    (NoteItemNotFoundError, 404),
     (ConsentRequiredError, 409),
     (SessionStateError, 409),
     (PermissionDeniedError, 403),
@@ -143,7 +147,7 @@ def create_app(
         retention = asyncio.create_task(_retention(svc), name="retention")
         # The speaker encoder loads in the background (~2 s): a one-channel track that
         # opens later does not wait for it, and start-up does not either.
-        warm = asyncio.create_task(_warm_speakers(svc), name="speaker-encoder")
+        warm = asyncio.create_task(_warm_models(svc), name="warm-models")
         yield
         retention.cancel()
         await asyncio.gather(warm, return_exceptions=True)
@@ -153,13 +157,18 @@ def create_app(
             sched.stop()
         svc.db.close()
 
-    async def _warm_speakers(svc: Services) -> None:
-        if not settings.diarization:
-            return
-        try:
-            await asyncio.to_thread(svc.hub.embedder)
-        except Exception:
-            log.exception("speaker encoder unavailable: one-channel sessions cannot start")
+    async def _warm_models(svc: Services) -> None:
+        if settings.diarization:
+            try:
+                await asyncio.to_thread(svc.hub.embedder)
+            except Exception:
+                log.exception("speaker encoder unavailable: one-channel sessions cannot start")
+        if settings.notes:
+            # On the note thread, so a session's first step finds the models loaded.
+            try:
+                await asyncio.get_running_loop().run_in_executor(svc.hub.notes, warm_up_notes)
+            except Exception:
+                log.exception("note models unavailable: the draft will not update")
 
     app = FastAPI(title="Session companion", version="0.2.0", lifespan=lifespan)
     app.add_middleware(SecurityHeaders, hsts=settings.tls)
@@ -167,6 +176,7 @@ def create_app(
     app.include_router(sessions_router)
     app.include_router(webrtc_router)
     app.include_router(speakers_router)
+    app.include_router(notes_router)
     web_client.mount(app)
 
     @app.exception_handler(SessionError)

@@ -8,10 +8,12 @@ failure stays inside its own tasks.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import functools
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asr.scheduler import InferenceScheduler
@@ -21,6 +23,7 @@ from diarization.embedder import SpeakerEmbedder
 from diarization.roles import VoiceProfile
 from session_server.bus import InProcessBus
 from session_server.db import Database
+from session_server.notes import SessionNotes, session_context
 from session_server.pipeline import TrackPipeline
 from session_server.security.audio_vault import AudioVault
 from session_server.speakers import MIXED, SessionSpeakers
@@ -33,6 +36,7 @@ TRACKS = ("therapist", "client", "mixed")
 CloseSocket = Callable[[int, str], Awaitable[None]]
 SystemAudit = Callable[[str, str], Awaitable[None]]  # (action, resource)
 AudioProbe = Callable[[str, str, Samples], None]  # (session id, track, 16 kHz samples)
+NOTE_EVENTS = ("note.patch", "note.required")
 END_DRAIN_S = 10.0  # how long ending waits for closed sockets to deliver queued frames
 
 
@@ -60,6 +64,9 @@ class LiveSession:
             profile=functools.partial(hub.voice_profile, info.clinician_id),
             match_similarity=hub.settings.voice_match_similarity,
         )
+        self.notes: SessionNotes | None = None
+        if hub.settings.notes:
+            self.notes = SessionNotes(info.id, self.emit_quietly, session_context(info), hub.notes)
 
     async def emit(self, type_: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Give the event the next seq, persist it (all but partials), publish it.
@@ -82,6 +89,8 @@ class LiveSession:
                     )
             self._seq += 1
             self._hub.bus.publish(self.id, event)
+            if self.notes is not None:
+                self.notes.observe(event)
             return event
 
     def check_audio_allowed(self) -> None:
@@ -105,6 +114,10 @@ class LiveSession:
         now = asyncio.get_running_loop().time() if started_at is None else started_at
         if self._origin is None:
             self._origin = now
+            if self.notes is not None:
+                ago = asyncio.get_running_loop().time() - now
+                wall = dt.datetime.now().astimezone() - dt.timedelta(seconds=ago)
+                self.notes.set_started(wall, two_track=track != MIXED)
         start = max(now - self._origin, self._track_ends.get(track, 0.0), 0.0)
         offset = round(start * TARGET_SAMPLE_RATE)
         prefix = f"{track}-{secrets.token_hex(3)}"
@@ -158,6 +171,8 @@ class LiveSession:
     async def _publish_transcript(self, type_: str, payload: dict[str, Any]) -> None:
         await self.emit_quietly(type_, payload)
         if type_ == "transcript.final":
+            if self.notes is not None:
+                await self.notes.alerts(payload)
             await self.speakers.note_final(payload)
 
     async def emit_quietly(self, type_: str, payload: dict[str, Any]) -> None:
@@ -180,6 +195,8 @@ class LiveSession:
     async def grant(self, info: SessionInfo) -> None:
         was = self.consented
         self.consented = info.consent_ok(self._hub.settings.all_party_consent)
+        if self.notes is not None:
+            self.notes.set_consent(info)
         if self.consented and not was and self.state.startswith("consent_"):
             await self._set_state("created")
 
@@ -200,6 +217,8 @@ class LiveSession:
         await self._stop_tracks(abort=False, code=1000, reason="session ended")
         await asyncio.gather(*self._finishing, return_exceptions=True)
         await self._after_speech()
+        if self.notes is not None:
+            await self.notes.finish()
         await self._hub.db.run(self._hub.db.store.set_state, self.id, "ended")
         await self._set_state("ended")
 
@@ -271,6 +290,8 @@ class SessionHub:
         self.audio_probe: AudioProbe | None = None
         self._live: dict[str, LiveSession] = {}
         self._lock = asyncio.Lock()
+        # The note engines' one thread: steps and edits of every session run in order.
+        self.notes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notes")
 
     @functools.cache  # noqa: B019 - one hub per process; the encoder loads once (~1 s)
     def embedder(self) -> SpeakerEmbedder:
@@ -310,10 +331,17 @@ class SessionHub:
                 info = await self.db.run(self.db.store.get_session, session_id)
                 seq = await self.db.run(self.db.store.max_seq, session_id)
                 live = LiveSession(info, seq, self)
+                if live.notes is not None and seq > 0:
+                    events = await self.db.run(self.db.store.events_since, session_id, 0)
+                    segments = await self.db.run(self.db.store.segments, session_id)
+                    live.notes.restore([e for e in events if e["type"] in NOTE_EVENTS], segments)
                 self._live[session_id] = live
             return live
 
     async def shutdown(self) -> None:
         for live in list(self._live.values()):
             await live._stop_tracks(abort=False, code=1001, reason="server shutting down")
+            if live.notes is not None:
+                await live.notes.abort()
         self._live.clear()
+        self.notes.shutdown(wait=False, cancel_futures=True)

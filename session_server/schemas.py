@@ -91,3 +91,27 @@ class SessionOut(BaseModel):
             tracks=tracks or [],
             expected_speakers=info.expected_speakers,
         )
+
+
+NOTE_KINDS = (
+    "presenting_concern|symptom|mood|stressor|substance_use|medication|report|measure|"
+    "observation|intervention|client_response|progress|risk|assessment|homework|referral|"
+    "next_appointment|plan"
+)
+
+
+class NoteItemEdit(BaseModel):
+    """The clinician's decision on a suggested item: accept, reject, or rewrite it."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["suggested", "accepted", "rejected"] | None = None
+    text: str | None = Field(default=None, min_length=1, max_length=2000)
+
+
+class NoteItemIn(BaseModel):
+    """An item the clinician writes (marked clinician-authored)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: str = Field(pattern=rf"^({NOTE_KINDS})$")
+    text: str = Field(min_length=1, max_length=2000)
+    section: Literal["subjective", "objective", "assessment", "plan"] | None = None

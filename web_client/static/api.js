@@ -81,6 +81,8 @@ export const post = (path, body = {}, options = {}) =>
   request(path, { ...options, method: 'POST', body });
 export const put = (path, body = {}, options = {}) =>
   request(path, { ...options, method: 'PUT', body });
+export const patch = (path, body = {}, options = {}) =>
+  request(path, { ...options, method: 'PATCH', body });
 export const del = (path, options = {}) => request(path, { ...options, method: 'DELETE' });
 
 const enc = encodeURIComponent;
@@ -143,6 +145,21 @@ export const getVoiceProfile = () => get('/v1/me/voice-profile');
 export const putVoiceProfile = (wav) =>
   request('/v1/me/voice-profile', { method: 'PUT', raw: wav });
 export const deleteVoiceProfile = () => del('/v1/me/voice-profile');
+
+// ---- The note draft ----------------------------------------------------------------
+
+/** {session_id, format, sections: {subjective: [items], ...}, required, missing, facts, text} */
+export const getNote = (id, format = 'soap') =>
+  get(`/v1/sessions/${enc(id)}/note?format=${enc(format)}`);
+/**
+ * Accept, reject or restore an item, or rewrite its text; resolves to the item.
+ * @param {{status?: 'suggested'|'accepted'|'rejected', text?: string}} changes
+ */
+export const updateNoteItem = (id, itemId, changes) =>
+  patch(`/v1/sessions/${enc(id)}/note/items/${enc(itemId)}`, changes);
+/** An item the clinician writes: {kind, text, section?}; resolves to the item (201). */
+export const addNoteItem = (id, { kind, text, section }) =>
+  post(`/v1/sessions/${enc(id)}/note/items`, section ? { kind, text, section } : { kind, text });
 
 // ---- Audio transports ---------------------------------------------------------------
 

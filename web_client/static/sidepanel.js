@@ -1,6 +1,7 @@
 // The side-panel (index.html): sign in, pick a client and session, record consent,
 // capture the microphone over WebRTC (or the WebSocket fallback), follow the live
-// transcript, the note draft and risk alerts; in a one-channel session, who spoke
+// transcript, the note draft (accept, edit, reject, add items), what the note still
+// lacks, and risk alerts; in a one-channel session, who spoke
 // (the Speakers card, where roles are corrected) and the talk-time figures; the
 // clinician's voice profile.
 //
@@ -11,7 +12,7 @@ import { TalkTimeView } from './analytics.js';
 import * as api from './api.js';
 import { audioContext, getMicrophone, LevelMeter, stopStream } from './capture.js';
 import { EventStream } from './events.js';
-import { NoteDraftView, RiskAlertView } from './notes.js';
+import { NoteDraftView, RequiredView, RiskAlertView } from './notes.js';
 import { SpeakersView } from './speakers.js';
 import { liveTranscript } from './transcript.js';
 import {
@@ -60,7 +61,30 @@ let capture = null;
 let rttTimer = null;
 
 const transcript = liveTranscript($.latency);
-const notes = new NoteDraftView({ container: byId('note-draft'), empty: byId('note-empty') });
+/** The chosen session's id; the note's calls refuse to run without one. */
+function chosenId() {
+  if (!session) throw new Error('No session is chosen.');
+  return session.id;
+}
+const notes = new NoteDraftView({
+  container: byId('note-draft'),
+  empty: byId('note-empty'),
+  error: byId('note-error'),
+  rejected: byId('note-rejected'),
+  rejectedList: byId('note-rejected-list'),
+  rejectedCount: byId('note-rejected-count'),
+  actions: {
+    update: (itemId, changes) => api.updateNoteItem(chosenId(), itemId, changes),
+    add: (fields) => api.addNoteItem(chosenId(), fields),
+  },
+});
+const required = new RequiredView({
+  list: byId('required-list'),
+  summary: byId('required-summary'),
+  facts: byId('note-facts'),
+  factsBlock: byId('facts-block'),
+  empty: byId('required-empty'),
+});
 const risks = new RiskAlertView({ list: byId('risk-alerts'), empty: byId('risk-empty') });
 const speakers = new SpeakersView({
   section: byId('speakers-section'),
@@ -99,6 +123,7 @@ window.companion = {
   levels: () => ({ mic: capture?.meter?.rms ?? 0 }),
   speakers: () => speakers.speakers(),
   analytics: () => talk.analytics(),
+  note: () => ({ items: notes.items(), missing: required.missing(), alerts: risks.alerts() }),
 };
 
 const picker = pageSessionPicker($.setupError, selectSession);
@@ -131,6 +156,7 @@ function updateControls() {
   $.consentClient.disabled = busy || !open;
   picker.setDisabled(busy || capturing());
   speakers.setEditable(open);
+  notes.setEditable(session !== null); // the note is reviewed after the session too
   voice.setAllowed(!busy && !capturing());
   if (busy) $.captureSection.setAttribute('aria-busy', 'true');
   else $.captureSection.removeAttribute('aria-busy');
@@ -172,6 +198,7 @@ async function selectSession(chosen) {
   feed = null;
   transcript.clear();
   notes.clear();
+  required.clear();
   risks.clear();
   speakers.clear();
   talk.clear();
@@ -192,9 +219,28 @@ async function selectSession(chosen) {
   url.searchParams.set('session', chosen.id);
   window.history.replaceState(null, '', url);
   setState(chosen.state === 'ended' ? 'ended' : 'idle');
+  // The draft as it stands is asked for first; the event stream replays and continues
+  // it. Either may answer first: items carry versions, so an older one never replaces a
+  // newer one, and the transcript never waits for the note (its thread may be busy).
+  loadNote(chosen.id);
   feed = new EventStream(chosen.id, { onEvent, onStatus: feedStatus });
   feed.start();
   if (chosen.state === 'ended') loadAnalytics(chosen.id);
+}
+
+/** The note draft, its checklist and facts as the server has them now. */
+async function loadNote(id) {
+  try {
+    const note = await api.getNote(id);
+    if (session?.id !== id) return;
+    notes.load(note);
+    required.fetched({ elements: note.required, missing: note.missing, facts: note.facts });
+  } catch (err) {
+    // The events still fill the draft; a draft switched off (404) is no error to show.
+    if (!(err instanceof api.ApiError && err.status === 404)) {
+      setMessage(byId('note-error'), `Note draft: ${errorText(err)}`, 'error');
+    }
+  }
 }
 
 /** An ended session's talk figures from the stored transcript (events may replace them). */
@@ -216,6 +262,7 @@ function feedStatus(state, message) {
 function onEvent(event) {
   if (event.type === 'transcript.final') speakers.seen(event);
   if (transcript.handle(event) || notes.handle(event) || risks.handle(event)) return;
+  if (required.handle(event)) return;
   if (talk.handle(event)) return;
   if (event.type === 'speaker.roles') {
     // The server's word on every speaker's role: the lines already shown follow it.

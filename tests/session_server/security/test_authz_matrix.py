@@ -59,6 +59,8 @@ OPEN = "OPEN"  # the WebSocket was accepted and stayed open until the caller clo
 # 404 from the session's speakers, not its access check: the caller reached the session,
 # which has no speaker S9 (the matrix streams no one-channel audio with nine voices).
 NO_SPEAKER = "NO_SPEAKER"
+# The owner's edit of an item that the session's draft does not hold: 404 naming the item.
+NO_ITEM = "NO_ITEM"
 
 # anon: no credentials; owner: clinician A, who owns the records; peer: clinician B;
 # sup: A's supervisor; other_sup: a supervisor of nobody here; biller; admin: the
@@ -113,6 +115,13 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     # Probed with speaker S9, which no session of the matrix has: see NO_SPEAKER.
     "PUT /v1/sessions/{session_id}/speakers/{speaker}":
                                      row(401, NO_SPEAKER, 404, NO_SPEAKER, 404, 403, 403, 404),
+    "GET /v1/sessions/{session_id}/note":   row(401,  200,  404,  200,  404,  403,  403,  404),
+    # Deciding on the draft is the clinician's: a supervisor reads it, never edits it.
+    # Probed with an item id no draft has: see NO_ITEM.
+    "PATCH /v1/sessions/{session_id}/note/items/{item_id}":
+                                     row(401, NO_ITEM, 404, 403, 403, 403, 403, 403),
+    "POST /v1/sessions/{session_id}/note/items":
+                                     row(401, 201,  404,  403,  403,  403,  403,  403),
     # The caller's own voice profile: clinicians only (the PUT enrols a real recording).
     "PUT /v1/me/voice-profile":             row(401,  200,  200,  403,  403,  403,  403,  403),
     "GET /v1/me/voice-profile":             row(401,  200,  200,  403,  403,  403,  403,  403),
@@ -443,6 +452,22 @@ async def _set_role(
 @probe(SPEAKERS)
 async def _speakers(w: World, caller: str, rid: str) -> Outcome:
     return await _set_role(w, caller, rid, w.session_id)
+
+
+plain("GET /v1/sessions/{session_id}/note")
+plain(
+    "POST /v1/sessions/{session_id}/note/items",
+    lambda w, _: {"kind": "plan", "text": "Continue weekly sessions."},
+)
+
+
+@probe("PATCH /v1/sessions/{session_id}/note/items/{item_id}")
+async def _edit_item(w: World, caller: str, rid: str) -> Outcome:
+    path = f"/v1/sessions/{w.session_id}/note/items/report-none-0"
+    r = await w.http(caller, "PATCH", path, rid, {"status": "accepted"})
+    if r.status_code == 404 and "note item" in r.json().get("detail", ""):
+        return NO_ITEM
+    return r.status_code
 
 
 plain("GET /v1/webrtc/config")

@@ -1,0 +1,556 @@
+"""The live note engine: each final transcript segment updates the draft.
+
+``add_segment`` runs the extractors and classifiers on the segment's sentences and
+returns the items it created or changed; every item cites the words it came from,
+and the grounding check runs on each before it leaves (a candidate that fails it is
+dropped and counted, never shown). Item ids derive from segment ids, so feeding the
+same segment again changes nothing. CPU-bound: call it off the event loop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from companion.errors import NoteItemNotFoundError, UngroundedError
+from diarization.analytics import Utterance, compute_talk_analytics
+from note_builder import extract
+from note_builder.embeddings import SentenceEncoder, shared_encoder
+from note_builder.grounding import SegmentText, check_item
+from note_builder.interventions import TherapistBehaviourClassifier, intervention_name
+from note_builder.kinds import KindClassifier, KindGuess, cue_kind
+from note_builder.model import KIND_SECTION, Element, Evidence, Item, NoteDraft
+from note_builder.phrasing import clean, reported, sentences
+from note_builder.required import required_elements
+from note_builder.sections import SoapSentenceClassifier
+
+log = logging.getLogger(__name__)
+
+CLIENT, THERAPIST = "client", "therapist"
+GENERIC_KIND = {
+    CLIENT: {
+        "subjective": "report",
+        "objective": "report",
+        "assessment": "report",
+        "plan": "report",
+    },
+    THERAPIST: {
+        "subjective": "assessment",
+        "objective": "observation",
+        "assessment": "assessment",
+        "plan": "plan",
+    },
+}
+MERGE_SIMILARITY = 0.85  # a new sentence this close to an item of its kind adds evidence
+MAX_EVIDENCE = 6
+# At most this many items of a kind; later sentences of that kind add evidence to the
+# closest one instead (a draft the therapist can read, not the transcript again).
+PER_KIND = {
+    "report": 8,
+    "substance_use": 4,
+    "symptom": 6,
+    "mood": 4,
+    "stressor": 5,
+    "presenting_concern": 2,
+    "progress": 4,
+    "client_response": 4,
+    "observation": 6,
+    "assessment": 6,
+    "plan": 6,
+    "homework": 3,
+    "referral": 3,
+}
+SCREEN_WINDOW_S = 45.0  # a client answer this soon after a screening question answers it
+NOTE_WORTHY = 0.5  # the section classifier's P(none) must stay below this
+# How sure a kind guess or the section classifier must be before a sentence becomes an
+# item: the therapist's own sentences need more (most are questions and reflections,
+# which the intervention items already cover).
+CLIENT_KIND_MIN, THERAPIST_KIND_MIN = 0.45, 0.6
+CLIENT_SECTION_MIN, THERAPIST_SECTION_MIN = 0.7, 0.7
+SCREENED = frozenset({"suicidal_ideation", "homicidal_ideation", "self_harm", "abuse_neglect"})
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A final transcript segment as the engine sees it."""
+
+    segment_id: str
+    text: str
+    start: float
+    end: float
+    role: str | None = None
+    speaker: str | None = None
+
+    @classmethod
+    def from_event(cls, payload: Mapping[str, Any]) -> Segment:
+        return cls(
+            segment_id=str(payload["segment_id"]),
+            text=str(payload.get("text") or ""),
+            start=float(payload["start"]),
+            end=float(payload["end"]),
+            role=payload.get("role") or payload.get("track"),
+            speaker=payload.get("speaker"),
+        )
+
+    @property
+    def side(self) -> str | None:
+        """Whose words: client (any non-therapist participant), therapist, or unknown."""
+        if self.role == THERAPIST:
+            return THERAPIST
+        if self.role in (None, "unknown", "mixed"):
+            return None
+        return CLIENT
+
+
+@dataclass(frozen=True)
+class SessionContext:
+    """What the note knows about the session besides the transcript."""
+
+    date: dt.date
+    started_at: dt.datetime | None = None  # wall clock of session time 0
+    modality: str = "telehealth (audio and video)"
+    consent: tuple[Mapping[str, Any], ...] = ()
+    two_track: bool = False
+
+
+@dataclass
+class NoteUpdate:
+    """What one step changed: items (new versions), risk alerts, and the required
+    elements when any of them changed."""
+
+    items: list[Item] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    elements: list[Element] | None = None
+    dropped: int = 0  # candidates that failed the grounding check
+
+    def extend(self, other: NoteUpdate) -> None:
+        self.items.extend(other.items)
+        self.alerts.extend(other.alerts)
+        self.elements = other.elements if other.elements is not None else self.elements
+        self.dropped += other.dropped
+
+
+@dataclass
+class _Sentence:
+    seg: Segment
+    start: int
+    end: int
+    side: str | None
+
+    @property
+    def text(self) -> str:
+        return self.seg.text[self.start : self.end]
+
+    def evidence(self, lo: int = 0, hi: int | None = None) -> Evidence:
+        """Evidence for the sentence, or for its words [lo, hi) (offsets in the sentence).
+        Times are interpolated by characters within the segment: the segment's own
+        times bound them, which is all the grounding check relies on."""
+        a, b = self.start + lo, self.start + (len(self.text) if hi is None else hi)
+        seg = self.seg
+        span = max(seg.end - seg.start, 0.0)
+        n = max(len(seg.text), 1)
+        return Evidence(
+            segment_id=seg.segment_id,
+            start=round(seg.start + span * a / n, 3),
+            end=round(seg.start + span * b / n, 3),
+            role=seg.role,
+            quote=seg.text[a:b],
+        )
+
+
+class NoteEngine:
+    """One session's draft, built incrementally from its final segments."""
+
+    def __init__(
+        self,
+        context: SessionContext,
+        *,
+        encoder: SentenceEncoder | None = None,
+        soap: SoapSentenceClassifier | None = None,
+        behaviours: TherapistBehaviourClassifier | None = None,
+        kinds: KindClassifier | None = None,
+    ) -> None:
+        self.context = context
+        self.draft = NoteDraft()
+        self._encoder = encoder or shared_encoder()
+        self._soap = soap or shared_soap()
+        self._behaviours = behaviours or shared_behaviours()
+        self._kinds = kinds or KindClassifier.shared(self._encoder)
+        self.segments: dict[str, Segment] = {}
+        self._texts: dict[str, SegmentText] = {}
+        self._vectors: dict[str, np.ndarray] = {}  # item id → embedding of its first quote
+        self._by_segment: dict[str, set[str]] = {}  # segment id → ids of items citing it
+        self._screen: tuple[str, _Sentence] | None = None  # the last screening question
+        self._last_client: str = ""
+        self._claimed: set[tuple[str, int]] = set()  # sentences an extractor reported
+        self._elements: dict[str, Element] = {}
+        self.dropped = 0
+
+    # -- the transcript ------------------------------------------------------------
+
+    def add_segment(self, seg: Segment) -> NoteUpdate:
+        """Fold one final segment into the draft (again: a no-op)."""
+        update = NoteUpdate()
+        if not seg.text.strip():
+            return update
+        if seg.segment_id in self.segments:
+            if self.segments[seg.segment_id] == seg:
+                return update
+            update.extend(self.retract_segment(seg.segment_id))
+        self.segments[seg.segment_id] = seg
+        self._texts[seg.segment_id] = SegmentText(seg.text, seg.start, seg.end)
+        parts = [_Sentence(seg, a, b, seg.side) for a, b in sentences(seg.text)]
+        for sent in parts:
+            self._structured(sent, update)
+        self._classified([p for p in parts if p.side is not None], update)
+        if seg.side == CLIENT:
+            self._last_client = seg.text
+        update.elements = self._refresh_elements()
+        return update
+
+    def retract_segment(self, segment_id: str) -> NoteUpdate:
+        """A segment withdrawn or re-attributed: take its evidence out of every item;
+        an item left without evidence is retracted."""
+        update = NoteUpdate()
+        self.segments.pop(segment_id, None)
+        self._texts.pop(segment_id, None)
+        for item_id in sorted(self._by_segment.pop(segment_id, set())):
+            item = self.draft.items.get(item_id)
+            if item is None or item.author == "clinician":
+                continue
+            kept = tuple(e for e in item.evidence if e.segment_id != segment_id)
+            changed = item.bumped(evidence=kept, status=item.status if kept else "retracted")
+            self.draft.apply(changed)
+            update.items.append(changed)
+        update.elements = self._refresh_elements()
+        return update
+
+    def set_roles(self, roles: Mapping[str, str]) -> NoteUpdate:
+        """Speakers (S1..) got roles: re-read the segments whose role changed."""
+        update = NoteUpdate()
+        for seg in sorted(self.segments.values(), key=lambda s: s.start):
+            role = roles.get(seg.speaker or "")
+            if role is not None and role != seg.role:
+                update.extend(self.add_segment(_with_role(seg, role)))
+        return update
+
+    def restore(self, draft: NoteDraft, segments: Sequence[Segment]) -> None:
+        """Resume from a stored draft and transcript (no re-extraction: ids and
+        versions go on from where they were)."""
+        self.draft = draft
+        for seg in segments:
+            self.segments[seg.segment_id] = seg
+            self._texts[seg.segment_id] = SegmentText(seg.text, seg.start, seg.end)
+        for item in draft.items.values():
+            for ev in item.evidence:
+                self._by_segment.setdefault(ev.segment_id, set()).add(item.id)
+        self._elements = dict(draft.elements)
+
+    def elements_now(self) -> list[Element] | None:
+        """The required elements if they changed since last reported."""
+        return self._refresh_elements()
+
+    # -- clinician actions ---------------------------------------------------------
+
+    def edit(self, item_id: str, *, status: str | None = None, text: str | None = None) -> Item:
+        item = self.draft.items.get(item_id)
+        if item is None or item.status == "retracted":
+            raise NoteItemNotFoundError(f"no note item {item_id[:64]!r}")
+        changes: dict[str, Any] = {}
+        if text is not None and text != item.text:
+            changes.update(text=text, status="edited")
+        if status is not None and "status" not in changes:
+            changes["status"] = status
+        changed = item.bumped(**changes)
+        self.draft.apply(changed)
+        return changed
+
+    def author(self, kind: str, text: str, section: str | None = None) -> Item:
+        n = sum(1 for i in self.draft.items.values() if i.author == "clinician") + 1
+        item = Item(
+            id=f"clinician-{n}",
+            kind=kind,
+            section=section or KIND_SECTION[kind],
+            text=text,
+            evidence=(),
+            status="accepted",
+            author="clinician",
+        )
+        self.draft.apply(item)
+        return item
+
+    # -- the parts -----------------------------------------------------------------
+
+    def _structured(self, sent: _Sentence, update: NoteUpdate) -> None:
+        """Rules that need no model: risk, screening, measures, appointments, medication,
+        substances, the client's location."""
+        text, side = sent.text, sent.side or "unknown"
+        responds = sent.side == CLIENT and cue_kind(text, CLIENT) == "client_response"
+        for cand in extract.structured(text, side, self.context.date):
+            if cand.kind == "substance_use":
+                if responds:
+                    continue  # change or sustain talk: the client's response, below
+                self._claimed.add((sent.seg.segment_id, sent.start))
+            ev = sent.evidence(cand.start, cand.end)
+            item = Item(
+                id=f"{cand.kind}-{sent.seg.segment_id}-{sent.start + cand.start}",
+                kind=cand.kind,
+                text=cand.text,
+                detail=cand.detail,
+                evidence=(ev,),
+            )
+            if cand.kind in PER_KIND:
+                self._offer_or_merge(item, self._encoder.encode([text])[0], update)
+            else:
+                self._offer(item, update)
+        screen = extract.screening(text) if side == THERAPIST else None
+        if screen is not None and screen in SCREENED:
+            self._screen = (screen, sent)
+        elif side == CLIENT and self._screen is not None:
+            screen, question = self._screen
+            self._screen = None
+            if sent.seg.start - question.seg.end <= SCREEN_WINDOW_S:
+                answer = extract.screen_answer(screen, text)
+                if answer is not None:
+                    item = Item(
+                        id=f"risk-screen-{question.seg.segment_id}-{question.start}",
+                        kind="risk",
+                        text=answer.text,
+                        detail=answer.detail,
+                        evidence=(question.evidence(), sent.evidence(answer.start, answer.end)),
+                    )
+                    self._offer(item, update)
+
+    def _classified(self, parts: Sequence[_Sentence], update: NoteUpdate) -> None:
+        """Model-based: note-worthiness and section, interventions, kinds, merging."""
+        if not parts:
+            return
+        texts = [p.text for p in parts]
+        roles = [p.side for p in parts]
+        vectors = self._encoder.encode(texts)
+        soap = self._soap.predict(texts, roles, embeddings=vectors)
+        therapist = [i for i, p in enumerate(parts) if p.side == THERAPIST]
+        behaviours: dict[int, tuple[str, float]] = {}
+        if therapist:
+            got = self._behaviours.predict(
+                [texts[i] for i in therapist],
+                [self._last_client] * len(therapist),
+                embeddings=vectors[therapist],
+            )
+            behaviours = dict(zip(therapist, got, strict=True))
+        guesses = {side: self._kinds.classify(vectors, side) for side in (CLIENT, THERAPIST)}
+        for i, sent in enumerate(parts):
+            side = sent.side or CLIENT
+            if i in behaviours:
+                self._intervention(sent, *behaviours[i], update)
+            if (sent.seg.segment_id, sent.start) in self._claimed:
+                continue  # an extractor already reported this sentence
+            kind = self._kind(sent, side, soap[i], guesses[side][i])
+            if kind is None:
+                continue
+            text = reported(sent.text) if side == CLIENT else f"Therapist: {clean(sent.text)}"
+            if not text or text == "Therapist: ":
+                continue
+            self._offer_or_merge(
+                Item(
+                    id=f"{kind}-{sent.seg.segment_id}-{sent.start}",
+                    kind=kind,
+                    text=text,
+                    evidence=(sent.evidence(),),
+                ),
+                vectors[i],
+                update,
+            )
+
+    def _kind(
+        self, sent: _Sentence, side: str, soap: Mapping[str, float], guess: KindGuess | None
+    ) -> str | None:
+        """The kind of item a sentence makes, or None when it is not note-worthy: cue
+        words first, then the nearest kind prototype, then (confidently) the section
+        classifier's section."""
+        if not long_enough(sent.text):
+            return None
+        kind = cue_kind(sent.text, side)
+        if kind is not None:
+            return kind
+        threshold = CLIENT_KIND_MIN if side == CLIENT else THERAPIST_KIND_MIN
+        if guess is not None and guess.score >= threshold:
+            return guess.kind
+        if soap.get("none", 0.0) >= NOTE_WORTHY:
+            return None
+        best = max((c for c in soap if c != "none"), key=lambda c: soap[c])
+        if soap[best] < (CLIENT_SECTION_MIN if side == CLIENT else THERAPIST_SECTION_MIN):
+            return None
+        return GENERIC_KIND[side][best]
+
+    def _intervention(self, sent: _Sentence, label: str, prob: float, update: NoteUpdate) -> None:
+        technique = intervention_name(label, sent.text)
+        if technique is None or prob < 0.5:
+            return
+        item_id = "intervention-" + re.sub(r"[^a-z]+", "-", technique).strip("-")
+        ev = sent.evidence()
+        old = self.draft.items.get(item_id)
+        if old is not None and old.live:
+            count = int(old.detail.get("count", 1)) + 1
+            evidence = (*old.evidence, ev)[-MAX_EVIDENCE:]
+            item = old.bumped(evidence=evidence, detail={**old.detail, "count": count})
+        else:
+            item = Item(
+                id=item_id,
+                kind="intervention",
+                text=technique[0].upper() + technique[1:],
+                detail={"technique": technique, "behaviour": label, "count": 1},
+                evidence=(ev,),
+            )
+        self._offer(item, update)
+
+    def _offer_or_merge(self, item: Item, vector: np.ndarray, update: NoteUpdate) -> None:
+        """A new item, or more evidence for the item of its kind it repeats: one that
+        says nearly the same, or, once the kind has its share of items, the closest."""
+        same = [
+            (float(vector @ vec), other)
+            for other_id, vec in self._vectors.items()
+            if (other := self.draft.items.get(other_id)) is not None
+            and other.live
+            and other.kind == item.kind
+        ]
+        if same:
+            score, other = max(same, key=lambda s: s[0])
+            if score >= MERGE_SIMILARITY or len(same) >= PER_KIND.get(item.kind, 10**6):
+                if len(other.evidence) < MAX_EVIDENCE:
+                    merged = other.bumped(evidence=(*other.evidence, *item.evidence))
+                    self._offer(merged, update)
+                return
+        if self._offer(item, update):
+            self._vectors[item.id] = vector
+
+    def _offer(self, item: Item, update: NoteUpdate) -> bool:
+        """Check grounding; apply; record which segments it cites."""
+        try:
+            check_item(item, self._texts)
+        except UngroundedError:
+            self.dropped += 1
+            update.dropped += 1
+            log.warning("dropped an ungrounded %s candidate", item.kind)
+            return False
+        old = self.draft.items.get(item.id)
+        if old is not None and old.version >= item.version and old != item:
+            # Rebuilt after a retraction or re-attribution: a newer version of the id.
+            item = replace(item, version=old.version + 1)
+        if not self.draft.apply(item):
+            return False
+        for ev in item.evidence:
+            self._by_segment.setdefault(ev.segment_id, set()).add(item.id)
+        update.items.append(item)
+        return True
+
+    # -- required elements and session facts -----------------------------------------
+
+    def facts(self) -> dict[str, Any]:
+        """Measured facts for Objective: times, duration, modality, participants, talk."""
+        segs = sorted(self.segments.values(), key=lambda s: s.start)
+        facts: dict[str, Any] = {
+            "date": self.context.date.isoformat(),
+            "modality": self.context.modality,
+        }
+        if segs:
+            start, end = segs[0].start, max(s.end for s in segs)
+            facts["audio_start_s"] = round(start, 2)
+            facts["audio_end_s"] = round(end, 2)
+            facts["duration_min"] = round((end - start) / 60.0, 1)
+            if self.context.started_at is not None:
+                t0 = self.context.started_at
+                facts["start_time"] = (t0 + dt.timedelta(seconds=start)).strftime("%H:%M")
+                facts["stop_time"] = (t0 + dt.timedelta(seconds=end)).strftime("%H:%M")
+            roles = sorted({s.role for s in segs if s.role and s.role != "unknown"})
+            facts["participants"] = roles
+            talk = compute_talk_analytics(
+                [Utterance(s.start, s.end, s.role or "unknown", len(s.text.split())) for s in segs]
+            ).to_dict()
+            facts["talk"] = {
+                role: {"share": t["share"], "words_per_minute": t["words_per_minute"]}
+                for role, t in talk["roles"].items()
+            }
+        return facts
+
+    def _refresh_elements(self) -> list[Element] | None:
+        """The required elements; returned only when one of them changed."""
+        self.draft.facts = self.facts()
+        elements = required_elements(self.draft, self.context, self.segments.values())
+        new = {e.name: e for e in elements}
+        if new == self._elements:
+            return None
+        self._elements = new
+        self.draft.elements = dict(new)
+        return elements
+
+
+def long_enough(text: str) -> bool:
+    return len(text.split()) >= 5
+
+
+def _with_role(seg: Segment, role: str) -> Segment:
+    return Segment(seg.segment_id, seg.text, seg.start, seg.end, role, seg.speaker)
+
+
+def quick_alerts(seg: Segment) -> list[dict[str, Any]]:
+    """Risk alerts for one final segment: the rule-based detector only, no model, so an
+    alert never waits for the note's queue. Ids match the risk items the engine makes."""
+    if not seg.text.strip():
+        return []
+    texts = {seg.segment_id: SegmentText(seg.text, seg.start, seg.end)}
+    alerts = []
+    for a, b in sentences(seg.text):
+        sent = _Sentence(seg, a, b, seg.side)
+        for cand in extract.structured(sent.text, sent.side or "unknown", None, risk_only=True):
+            if not cand.alert:
+                continue
+            item = Item(
+                id=f"{cand.kind}-{seg.segment_id}-{a + cand.start}",
+                kind=cand.kind,
+                text=cand.text,
+                detail=cand.detail,
+                evidence=(sent.evidence(cand.start, cand.end),),
+            )
+            check_item(item, texts)
+            alerts.append(_alert(item))
+    return alerts
+
+
+def _alert(item: Item) -> dict[str, Any]:
+    """A risk alert says what was detected and where; the clinician decides."""
+    return {
+        "id": item.id,
+        "item_id": item.id,
+        "kind": item.detail.get("risk"),
+        "severity": item.detail.get("severity"),
+        "status": item.detail.get("status"),
+        "text": item.text,
+        "evidence": [e.to_dict() for e in item.evidence],
+    }
+
+
+@functools.cache
+def shared_soap() -> SoapSentenceClassifier:
+    return SoapSentenceClassifier(shared_encoder())
+
+
+@functools.cache
+def shared_behaviours() -> TherapistBehaviourClassifier:
+    return TherapistBehaviourClassifier(shared_encoder())
+
+
+def warm_up() -> None:
+    """Load the sentence encoder and the classifiers (the first session then waits for none)."""
+    encoder = shared_encoder()
+    encoder.warm_up()
+    shared_soap().predict(["warm up"], ["client"])
+    shared_behaviours().predict(["warm up"])
+    KindClassifier.shared(encoder).warm_up()

@@ -1,0 +1,196 @@
+"""The note engine over whole replayed sessions: the grounding invariant, required
+elements, risk alerts, idempotent updates, retraction. Real models, real transcripts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from benchmarks.transcripts import aci_encounters, annomi_sessions
+from note_builder.engine import NoteEngine, Segment, SessionContext, quick_alerts
+from note_builder.events import fold_events
+from note_builder.grounding import SegmentText, check_all
+from note_builder.model import SECTIONS
+from note_builder.render import render
+
+DAY = dt.date(2026, 11, 27)
+# Whole sessions: alcohol (0), self-harm (95), smoking (2), and more topics.
+ANNOMI = ("0", "2", "95", "107")
+CONSENT = (
+    {"party": "client", "state": "granted", "method": "verbal"},
+    {"party": "therapist", "state": "granted", "method": "verbal"},
+)
+
+
+def context(**kw: object) -> SessionContext:
+    return SessionContext(date=DAY, consent=CONSENT, **kw)  # type: ignore[arg-type]
+
+
+def replay(segments: list[Segment]) -> tuple[NoteEngine, list[dict[str, object]]]:
+    """Feed every final; return the engine and the note events it would publish."""
+    engine = NoteEngine(context())
+    events: list[dict[str, object]] = []
+    for seg in segments:
+        update = engine.add_segment(seg)
+        for section in SECTIONS:
+            items = [i.to_dict() for i in update.items if i.section == section]
+            if items:
+                events.append({"type": "note.patch", "section": section, "items": items})
+    return engine, events
+
+
+def texts_of(engine: NoteEngine) -> dict[str, SegmentText]:
+    return {s.segment_id: SegmentText(s.text, s.start, s.end) for s in engine.segments.values()}
+
+
+@pytest.fixture(scope="module")
+def annomi(testdata: Path) -> dict[str, list[Segment]]:
+    return annomi_sessions(testdata)
+
+
+@pytest.mark.parametrize("tid", ANNOMI)
+def test_every_item_of_a_whole_annomi_session_is_grounded(
+    annomi: dict[str, list[Segment]], tid: str
+) -> None:
+    engine, events = replay(annomi[tid])
+    items = engine.draft.live_items()
+    assert items, "a whole session must yield a draft"
+    assert all(i.evidence for i in items), "an item without evidence"
+    check_all(items, texts_of(engine))  # raises on any ungrounded item
+    assert engine.dropped == 0, "the engine built a candidate that its own check refused"
+    # The published patches fold to the same draft, once or twice over.
+    assert fold_events(events).items == engine.draft.items
+    assert fold_events(events + events).items == engine.draft.items
+
+
+def test_every_item_of_aci_bench_encounters_is_grounded(testdata: Path) -> None:
+    for enc in aci_encounters(testdata, "valid")[:4]:
+        engine, _ = replay(enc.segments)
+        items = engine.draft.live_items()
+        assert len(items) >= 5
+        check_all(items, texts_of(engine))
+        assert engine.dropped == 0
+        assert "subjective" in {i.section for i in items}
+        assert len({i.section for i in items}) >= 3
+
+
+def test_a_self_harm_session_raises_alerts_and_assesses_risk(
+    annomi: dict[str, list[Segment]],
+) -> None:
+    engine, _ = replay(annomi["95"])
+    risks = [i for i in engine.draft.live_items() if i.kind == "risk"]
+    assert {"self_harm", "suicidal_ideation"} <= {i.detail.get("risk") for i in risks}
+    alerts = [a for seg in annomi["95"] for a in quick_alerts(seg)]
+    assert {a["kind"] for a in alerts} >= {"self_harm", "suicidal_ideation"}
+    assert {a["id"] for a in alerts} <= {i.id for i in risks}, "alert ids match the items"
+    assert all(a["evidence"][0]["quote"] for a in alerts)
+    assert engine.draft.elements["risk_assessment"].present
+
+
+def test_no_risk_is_invented_in_a_session_without_any(
+    annomi: dict[str, list[Segment]],
+) -> None:
+    """Smoking cessation (session 2): no risk item, no alert, and the draft says risk
+    was not assessed instead of a default "denies SI"."""
+    engine, _ = replay(annomi["2"])
+    assert not [i for i in engine.draft.live_items() if i.kind == "risk"]
+    assert not [a for seg in annomi["2"] for a in quick_alerts(seg)]
+    assert not engine.draft.elements["risk_assessment"].present
+    note = render(engine.draft)
+    assert "Risk assessment: not assessed." in note
+    assert "denie" not in note.lower()
+
+
+def test_required_elements_track_what_the_session_said() -> None:
+    engine = NoteEngine(context(started_at=dt.datetime(2026, 11, 27, 14, 0), two_track=True))
+    assert not engine.elements_now() or True
+    said = [
+        ("t1", "therapist", "Before we start, where are you joining from today?"),
+        ("c1", "client", "I'm at home in my bedroom."),
+        ("t2", "therapist", "Have you had any thoughts of killing yourself this week?"),
+        ("c2", "client", "No, not at all."),
+        ("t3", "therapist", "Let's meet again next Tuesday at 3 pm."),
+    ]
+    for n, (sid, role, text) in enumerate(said):
+        engine.add_segment(Segment(sid, text, n * 5.0, n * 5.0 + 4.0, role))
+    elements = engine.draft.elements
+    for name in ("date", "times", "modality", "patient_location", "participants", "consent"):
+        assert elements[name].present, name
+    assert elements["patient_location"].evidence[0].segment_id == "c1"
+    assert elements["times"].value.startswith("14:00–14:00")
+    assert elements["risk_assessment"].present
+    screen = next(i for i in engine.draft.live_items() if i.kind == "risk")
+    assert screen.detail == {"screen": "suicidal_ideation", "answer": "denied"}
+    assert [e.segment_id for e in screen.evidence] == ["t2", "c2"]
+    assert elements["next_appointment"].present
+    appt = next(i for i in engine.draft.live_items() if i.kind == "next_appointment")
+    assert appt.detail["date"] == "2026-12-01"
+    assert not elements["progress"].present
+    missing = {e.label for e in elements.values() if not e.present}
+    assert "Progress toward goals" in missing
+
+
+def test_a_denial_without_a_question_is_not_a_risk_assessment() -> None:
+    engine = NoteEngine(context())
+    engine.add_segment(Segment("c1", "I've been sleeping badly for two weeks.", 0.0, 3.0, "client"))
+    assert not engine.draft.elements["risk_assessment"].present
+    assert not [i for i in engine.draft.live_items() if i.kind == "risk"]
+
+
+def test_the_same_final_twice_changes_nothing() -> None:
+    engine = NoteEngine(context())
+    seg = Segment("c1", "I've been feeling really down and hopeless lately.", 0.0, 3.0, "client")
+    first = engine.add_segment(seg)
+    assert first.items
+    again = engine.add_segment(seg)
+    assert not again.items and again.elements is None
+
+
+def test_a_reattributed_segment_is_read_again() -> None:
+    """Unknown speaker → no client report; once its speaker is the client, it is."""
+    engine = NoteEngine(context())
+    text = "I've been feeling really down and hopeless lately."
+    engine.add_segment(Segment("m1", text, 0.0, 3.0, "unknown", "S1"))
+    assert not [i for i in engine.draft.live_items() if i.kind == "mood"]
+    update = engine.set_roles({"S1": "client"})
+    assert [i for i in update.items if i.kind in ("mood", "report")]
+    back = engine.set_roles({"S1": "unknown"})
+    assert back.items and all(not i.live for i in back.items)
+    again = engine.set_roles({"S1": "client"})
+    assert again.items and all(i.live for i in again.items), "a re-read item comes back"
+    retracted = engine.retract_segment("m1")
+    assert retracted.items and all(i.status == "retracted" for i in retracted.items)
+    assert not engine.draft.live_items()
+
+
+def test_current_risk_alerts_and_context_does_not() -> None:
+    def kinds(text: str, role: str = "client") -> set[object]:
+        return {a["kind"] for a in quick_alerts(Segment("x", text, 0.0, 2.0, role))}
+
+    assert kinds("Lately I've been thinking about killing myself.") == {"suicidal_ideation"}
+    assert kinds("I'm not suicidal, I just feel stuck.") == set()
+    assert kinds("My brother attempted suicide last year.") == set()
+    assert kinds("If I ever felt that way I would call you.") == set()
+    assert kinds("Years ago I cut myself, but not since.") == set()
+    assert kinds("Have you had thoughts of killing yourself?", "therapist") == set()
+
+
+def test_clinician_edits_and_items() -> None:
+    engine = NoteEngine(context())
+    engine.add_segment(
+        Segment("c1", "I've been feeling really down and hopeless lately.", 0.0, 3.0, "client")
+    )
+    item = engine.draft.live_items()[0]
+    edited = engine.edit(item.id, text="Client reports low mood and hopelessness.")
+    assert edited.status == "edited" and edited.version == item.version + 1
+    assert edited.evidence == item.evidence
+    rejected = engine.edit(item.id, status="rejected")
+    assert not rejected.live and rejected.text == edited.text
+    own = engine.author("plan", "Continue weekly CBT.")
+    assert own.author == "clinician" and own.status == "accepted" and not own.evidence
+    changed = engine.elements_now()
+    assert changed is not None and engine.draft.elements["plan"].present
+    for fmt in ("soap", "dap", "birp"):
+        assert "Continue weekly CBT." in render(engine.draft, fmt)
