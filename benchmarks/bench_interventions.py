@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(
             f"{name:14s} {acc:8.3f} {f1:8.3f}  {ratio(acc, base_acc):>5s} {ratio(f1, base_f1):>5s}"
         )
-    print(f"published TF-IDF + LR: accuracy {PUBLISHED_ACC}, macro-F1 {PUBLISHED_F1}")
+    print(f"published TF-IDF + LR: accuracy {PUBLISHED_ACC:.3f}, macro-F1 {PUBLISHED_F1:.3f}")
     per_class = f1_score(gold, pred["ours"], labels=list(BEHAVIOURS), average=None)
     print(
         "ours, per-class F1: "

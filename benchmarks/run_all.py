@@ -19,6 +19,8 @@ BENCHMARKS = (
     "bench_risk",
     "bench_sections",
     "bench_interventions",
+    "bench_note",
+    "bench_note_live",
 )
 
 

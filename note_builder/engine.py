@@ -53,27 +53,27 @@ MAX_EVIDENCE = 6
 # At most this many items of a kind; later sentences of that kind add evidence to the
 # closest one instead (a draft the therapist can read, not the transcript again).
 PER_KIND = {
-    "report": 8,
-    "substance_use": 4,
-    "symptom": 6,
-    "mood": 4,
-    "stressor": 5,
-    "presenting_concern": 2,
-    "progress": 4,
-    "client_response": 4,
-    "observation": 6,
-    "assessment": 6,
-    "plan": 6,
-    "homework": 3,
-    "referral": 3,
+    "report": 24,
+    "substance_use": 12,
+    "symptom": 18,
+    "mood": 12,
+    "stressor": 15,
+    "presenting_concern": 6,
+    "progress": 12,
+    "client_response": 12,
+    "observation": 18,
+    "assessment": 18,
+    "plan": 18,
+    "homework": 9,
+    "referral": 9,
 }
 SCREEN_WINDOW_S = 45.0  # a client answer this soon after a screening question answers it
-NOTE_WORTHY = 0.5  # the section classifier's P(none) must stay below this
+NOTE_WORTHY = 0.6  # the section classifier's P(none) must stay below this
 # How sure a kind guess or the section classifier must be before a sentence becomes an
 # item: the therapist's own sentences need more (most are questions and reflections,
 # which the intervention items already cover).
 CLIENT_KIND_MIN, THERAPIST_KIND_MIN = 0.45, 0.6
-CLIENT_SECTION_MIN, THERAPIST_SECTION_MIN = 0.7, 0.7
+CLIENT_SECTION_MIN, THERAPIST_SECTION_MIN = 0.55, 0.55
 SCREENED = frozenset({"suicidal_ideation", "homicidal_ideation", "self_harm", "abuse_neglect"})
 
 

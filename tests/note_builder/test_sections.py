@@ -112,9 +112,20 @@ def test_soap_classifier_beats_majority_on_aci_valid_dialogue(
     assert {"subjective", "objective", "plan", "none"} <= set(predicted)
 
 
-def test_soap_classifier_needs_one_role_per_sentence(soap: SoapSentenceClassifier) -> None:
+def test_soap_classifier_checks_its_inputs(soap: SoapSentenceClassifier) -> None:
     with pytest.raises(ValueError):
         soap.predict(["one", "two"], ["clinician"])
+    with pytest.raises(ValueError):
+        soap.predict(["one", "two"], ["clinician", "patient"], np.zeros((1, 384), np.float32))
+
+
+def test_soap_classifier_reuses_the_callers_embeddings(
+    encoder: SentenceEncoder, soap: SoapSentenceClassifier
+) -> None:
+    texts, roles = ["On exam your lungs are clear.", "We'll see you in two weeks."], [None, None]
+    given = soap.predict(texts, roles, embeddings=encoder.encode(texts))
+    for a, b in zip(given, soap.predict(texts, roles), strict=True):
+        assert a == pytest.approx(b, abs=1e-6)
 
 
 @pytest.mark.parametrize("name", ["headers", "soap"])

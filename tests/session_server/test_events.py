@@ -70,8 +70,10 @@ async def test_replay_after_the_session_gives_every_persisted_event(
     replay = await collect_until_ended(server, sid, since=0)
     assert_strictly_increasing(replay)
     speakers = {"speaker.roles", "speaker.correction", "transcript.refined", "analytics.update"}
+    notes = {"note.patch", "note.required", "risk.alert"}
     assert {"session.state", "transcript.final"} <= {e["type"] for e in replay}
-    assert {e["type"] for e in replay} <= {"session.state", "transcript.final", *speakers}
+    kinds = {"session.state", "transcript.final", *speakers, *notes}
+    assert {e["type"] for e in replay} <= kinds
     assert replay == persisted(live)
     states = [e["state"] for e in replay if e["type"] == "session.state"]
     assert states == ["active", "ended"]
