@@ -25,28 +25,23 @@ from note_builder import extract
 from note_builder.embeddings import SentenceEncoder, shared_encoder
 from note_builder.grounding import SegmentText, check_item
 from note_builder.interventions import TherapistBehaviourClassifier, intervention_name
-from note_builder.kinds import KindClassifier, KindGuess, cue_kind
+from note_builder.kinds import MIN_WORDS, KindClassifier, KindGuess, cue_kind
 from note_builder.model import KIND_SECTION, Element, Evidence, Item, NoteDraft
 from note_builder.phrasing import clean, reported, sentences
 from note_builder.required import required_elements
+from note_builder.risk import screening_kind
 from note_builder.sections import SoapSentenceClassifier
 
 log = logging.getLogger(__name__)
 
 CLIENT, THERAPIST = "client", "therapist"
-GENERIC_KIND = {
-    CLIENT: {
-        "subjective": "report",
-        "objective": "report",
-        "assessment": "report",
-        "plan": "report",
-    },
-    THERAPIST: {
-        "subjective": "assessment",
-        "objective": "observation",
-        "assessment": "assessment",
-        "plan": "plan",
-    },
+# A note-worthy sentence no cue or prototype claims: a client's is a report; a
+# therapist's takes its kind from the section the classifier gives it.
+THERAPIST_GENERIC = {
+    "subjective": "assessment",
+    "objective": "observation",
+    "assessment": "assessment",
+    "plan": "plan",
 }
 MERGE_SIMILARITY = 0.85  # a new sentence this close to an item of its kind adds evidence
 MAX_EVIDENCE = 6
@@ -122,17 +117,15 @@ class SessionContext:
 
 @dataclass
 class NoteUpdate:
-    """What one step changed: items (new versions), risk alerts, and the required
-    elements when any of them changed."""
+    """What one step changed: items (new versions), and the required elements when any
+    of them changed. (Risk alerts do not wait for a step: see :func:`quick_alerts`.)"""
 
     items: list[Item] = field(default_factory=list)
-    alerts: list[dict[str, Any]] = field(default_factory=list)
     elements: list[Element] | None = None
     dropped: int = 0  # candidates that failed the grounding check
 
     def extend(self, other: NoteUpdate) -> None:
         self.items.extend(other.items)
-        self.alerts.extend(other.alerts)
         self.elements = other.elements if other.elements is not None else self.elements
         self.dropped += other.dropped
 
@@ -188,7 +181,6 @@ class NoteEngine:
         self._vectors: dict[str, np.ndarray] = {}  # item id → embedding of its first quote
         self._by_segment: dict[str, set[str]] = {}  # segment id → ids of items citing it
         self._screen: tuple[str, _Sentence] | None = None  # the last screening question
-        self._last_client: str = ""
         self._claimed: set[tuple[str, int]] = set()  # sentences an extractor reported
         self._elements: dict[str, Element] = {}
         self.dropped = 0
@@ -207,11 +199,13 @@ class NoteEngine:
         self.segments[seg.segment_id] = seg
         self._texts[seg.segment_id] = SegmentText(seg.text, seg.start, seg.end)
         parts = [_Sentence(seg, a, b, seg.side) for a, b in sentences(seg.text)]
+        # One encoding per sentence whose speaker is known, shared by every model below.
+        known = [p for p in parts if p.side is not None]
+        vectors = self._encoder.encode([p.text for p in known])
+        vector_of = {id(p): vectors[i] for i, p in enumerate(known)}
         for sent in parts:
-            self._structured(sent, update)
-        self._classified([p for p in parts if p.side is not None], update)
-        if seg.side == CLIENT:
-            self._last_client = seg.text
+            self._structured(sent, vector_of.get(id(sent)), update)
+        self._classified(known, vectors, update)
         update.elements = self._refresh_elements()
         return update
 
@@ -288,7 +282,7 @@ class NoteEngine:
 
     # -- the parts -----------------------------------------------------------------
 
-    def _structured(self, sent: _Sentence, update: NoteUpdate) -> None:
+    def _structured(self, sent: _Sentence, vector: np.ndarray | None, update: NoteUpdate) -> None:
         """Rules that need no model: risk, screening, measures, appointments, medication,
         substances, the client's location."""
         text, side = sent.text, sent.side or "unknown"
@@ -306,11 +300,11 @@ class NoteEngine:
                 detail=cand.detail,
                 evidence=(ev,),
             )
-            if cand.kind in PER_KIND:
-                self._offer_or_merge(item, self._encoder.encode([text])[0], update)
+            if cand.kind in PER_KIND and vector is not None:
+                self._offer_or_merge(item, vector, update)
             else:
                 self._offer(item, update)
-        screen = extract.screening(text) if side == THERAPIST else None
+        screen = screening_kind(text) if side == THERAPIST else None
         if screen is not None and screen in SCREENED:
             self._screen = (screen, sent)
         elif side == CLIENT and self._screen is not None:
@@ -328,21 +322,20 @@ class NoteEngine:
                     )
                     self._offer(item, update)
 
-    def _classified(self, parts: Sequence[_Sentence], update: NoteUpdate) -> None:
+    def _classified(
+        self, parts: Sequence[_Sentence], vectors: np.ndarray, update: NoteUpdate
+    ) -> None:
         """Model-based: note-worthiness and section, interventions, kinds, merging."""
         if not parts:
             return
         texts = [p.text for p in parts]
         roles = [p.side for p in parts]
-        vectors = self._encoder.encode(texts)
         soap = self._soap.predict(texts, roles, embeddings=vectors)
         therapist = [i for i, p in enumerate(parts) if p.side == THERAPIST]
         behaviours: dict[int, tuple[str, float]] = {}
         if therapist:
             got = self._behaviours.predict(
-                [texts[i] for i in therapist],
-                [self._last_client] * len(therapist),
-                embeddings=vectors[therapist],
+                [texts[i] for i in therapist], embeddings=vectors[therapist]
             )
             behaviours = dict(zip(therapist, got, strict=True))
         guesses = {side: self._kinds.classify(vectors, side) for side in (CLIENT, THERAPIST)}
@@ -375,7 +368,7 @@ class NoteEngine:
         """The kind of item a sentence makes, or None when it is not note-worthy: cue
         words first, then the nearest kind prototype, then (confidently) the section
         classifier's section."""
-        if not long_enough(sent.text):
+        if len(sent.text.split()) < MIN_WORDS:
             return None
         kind = cue_kind(sent.text, side)
         if kind is not None:
@@ -388,7 +381,7 @@ class NoteEngine:
         best = max((c for c in soap if c != "none"), key=lambda c: soap[c])
         if soap[best] < (CLIENT_SECTION_MIN if side == CLIENT else THERAPIST_SECTION_MIN):
             return None
-        return GENERIC_KIND[side][best]
+        return "report" if side == CLIENT else THERAPIST_GENERIC[best]
 
     def _intervention(self, sent: _Sentence, label: str, prob: float, update: NoteUpdate) -> None:
         technique = intervention_name(label, sent.text)
@@ -490,10 +483,6 @@ class NoteEngine:
         self._elements = new
         self.draft.elements = dict(new)
         return elements
-
-
-def long_enough(text: str) -> bool:
-    return len(text.split()) >= 5
 
 
 def _with_role(seg: Segment, role: str) -> Segment:

@@ -127,11 +127,6 @@ def _risk(text: str, side: str) -> list[Candidate]:
     return out
 
 
-def screening(text: str) -> str | None:
-    """The risk a therapist's question screens for, if it is one."""
-    return screening_kind(text)
-
-
 def screen_answer(screen: str, text: str) -> Candidate | None:
     """The client's answer to a screening question: quoted, never interpreted beyond
     "denied" (it opens with a no) or "endorsed" (the risk detector found current risk)."""

@@ -48,14 +48,9 @@ def intervention_name(label: str, text: str = "") -> str | None:
     return None
 
 
-def behaviour_features(
-    tfidf_rows: Matrix, embeddings: Matrix, previous: Matrix | None, scale: float
-) -> Matrix:
-    """[TF-IDF | scale · embedding (| scale · previous client embedding)]."""
-    parts = [tfidf_rows, scale * embeddings]
-    if previous is not None:
-        parts.append(scale * previous)
-    return np.hstack(parts)
+def behaviour_features(tfidf_rows: Matrix, embeddings: Matrix, scale: float) -> Matrix:
+    """[TF-IDF | scale · embedding]."""
+    return np.hstack([tfidf_rows, scale * embeddings])
 
 
 class TherapistBehaviourClassifier:
@@ -66,44 +61,31 @@ class TherapistBehaviourClassifier:
         self._weights = LazyWeights(weights)
 
     def predict_proba(
-        self,
-        texts: Sequence[str],
-        previous_client_texts: Sequence[str] | None = None,
-        embeddings: Matrix | None = None,
+        self, texts: Sequence[str], embeddings: Matrix | None = None
     ) -> list[dict[str, float]]:
         """Probabilities over ``BEHAVIOURS`` per utterance.
 
-        ``previous_client_texts`` (the client's utterance just before each, "" if none) is
-        read only by a model trained with that context; the shipped one is not (it lowered
-        cross-validated accuracy). ``embeddings``: the texts' encodings, if already at hand.
+        The client's previous utterance is not a feature: it lowered cross-validated
+        accuracy (``python -m note_builder.train --select``). ``embeddings``: the texts'
+        encodings, if already at hand.
         """
         head, tfidf, meta = self._weights.get()
         emb = self._encoder.encode(texts) if embeddings is None else embeddings
         if emb.shape != (len(texts), EMBEDDING_DIM):
             raise ValueError("one embedding per utterance")
-        previous: Matrix | None = None
-        if meta["context"]:
-            prev = list(previous_client_texts or [""] * len(texts))
-            if len(prev) != len(texts):
-                raise ValueError("one previous client text per utterance")
-            previous = self._encoder.encode(prev) * np.array([[bool(p)] for p in prev])
         scale = float(meta["embedding_scale"])
         out: list[dict[str, float]] = []
         for s in range(0, len(texts), _CHUNK):
             rows = slice(s, s + _CHUNK)
-            ctx = previous[rows] if previous is not None else None
-            x = behaviour_features(tfidf.transform(texts[rows]), emb[rows], ctx, scale)
+            x = behaviour_features(tfidf.transform(texts[rows]), emb[rows], scale)
             out += [dict(zip(head.classes, map(float, p), strict=True)) for p in head.proba(x)]
         return out
 
     def predict(
-        self,
-        texts: Sequence[str],
-        previous_client_texts: Sequence[str] | None = None,
-        embeddings: Matrix | None = None,
+        self, texts: Sequence[str], embeddings: Matrix | None = None
     ) -> list[tuple[str, float]]:
         """The most probable behaviour of each utterance, with its probability."""
-        probs = self.predict_proba(texts, previous_client_texts, embeddings)
+        probs = self.predict_proba(texts, embeddings)
         return [max(p.items(), key=lambda kv: kv[1]) for p in probs]
 
     def interventions(self, texts: Sequence[str]) -> list[str | None]:

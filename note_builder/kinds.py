@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -206,7 +206,3 @@ def cue_kind(text: str, role: str) -> str | None:
     if CHANGE_TALK.search(text):
         return "client_response"
     return None
-
-
-def long_enough(texts: Sequence[str]) -> list[bool]:
-    return [len(t.split()) >= MIN_WORDS for t in texts]

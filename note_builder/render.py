@@ -13,69 +13,29 @@ from typing import Any
 
 from note_builder.model import Item, NoteDraft
 
+# Kind groups, composed into each format's headings.
+REPORTED = frozenset(
+    {"presenting_concern", "symptom", "mood", "stressor", "substance_use", "medication", "report"}
+)
+OBSERVED = frozenset({"measure", "observation"})
+PLANNED = frozenset({"homework", "referral", "next_appointment", "plan"})
 FORMATS: Mapping[str, Sequence[tuple[str, frozenset[str]]]] = {
     "soap": (
-        (
-            "Subjective",
-            frozenset(
-                {
-                    "presenting_concern",
-                    "symptom",
-                    "mood",
-                    "stressor",
-                    "substance_use",
-                    "medication",
-                    "report",
-                }
-            ),
-        ),
-        ("Objective", frozenset({"measure", "observation", "intervention"})),
+        ("Subjective", REPORTED),
+        ("Objective", OBSERVED | {"intervention"}),
         ("Assessment", frozenset({"client_response", "progress", "risk", "assessment"})),
-        ("Plan", frozenset({"homework", "referral", "next_appointment", "plan"})),
+        ("Plan", PLANNED),
     ),
     "dap": (
-        (
-            "Data",
-            frozenset(
-                {
-                    "presenting_concern",
-                    "symptom",
-                    "mood",
-                    "stressor",
-                    "substance_use",
-                    "medication",
-                    "report",
-                    "measure",
-                    "observation",
-                    "intervention",
-                    "client_response",
-                }
-            ),
-        ),
+        ("Data", REPORTED | OBSERVED | {"intervention", "client_response"}),
         ("Assessment", frozenset({"progress", "risk", "assessment"})),
-        ("Plan", frozenset({"homework", "referral", "next_appointment", "plan"})),
+        ("Plan", PLANNED),
     ),
     "birp": (
-        (
-            "Behavior",
-            frozenset(
-                {
-                    "presenting_concern",
-                    "symptom",
-                    "mood",
-                    "stressor",
-                    "substance_use",
-                    "medication",
-                    "report",
-                    "measure",
-                    "observation",
-                    "risk",
-                }
-            ),
-        ),
+        ("Behavior", REPORTED | OBSERVED | {"risk"}),
         ("Intervention", frozenset({"intervention"})),
         ("Response", frozenset({"client_response", "progress", "assessment"})),
-        ("Plan", frozenset({"homework", "referral", "next_appointment", "plan"})),
+        ("Plan", PLANNED),
     ),
 }
 # Where the session facts and the required-element summary go in each format.

@@ -9,11 +9,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
 from note_builder.render import render
+from session_server.notes import SessionNotes
 from session_server.routes_sessions import _session
 from session_server.schemas import NoteItemEdit, NoteItemIn
 from session_server.security.accounts import Principal
 from session_server.security.policy import Need, require_role
-from session_server.services import principal, services
+from session_server.services import Services, principal, services
 
 router = APIRouter()
 Caller = Annotated[Principal, Depends(principal)]
@@ -31,10 +32,7 @@ async def get_note(
     still not assessed), the measured session facts, and the rendered text."""
     svc = services(request)
     await _session(svc, who, session_id, Need.PHI, "note.read")
-    live = await svc.hub.get(session_id)
-    if live.notes is None:
-        raise HTTPException(404, "the note draft is switched off on this installation")
-    draft = await live.notes.draft()
+    draft = await (await _notes(svc, session_id)).draft()
     return {
         "session_id": session_id,
         "format": format,
@@ -53,10 +51,7 @@ async def edit_item(
     await _session(svc, who, session_id, Need.PHI, "note.write")
     if body.status is None and body.text is None:
         raise HTTPException(422, "give a status, a text, or both")
-    live = await svc.hub.get(session_id)
-    if live.notes is None:
-        raise HTTPException(404, "the note draft is switched off on this installation")
-    item = await live.notes.edit(item_id, body.status, body.text)
+    item = await (await _notes(svc, session_id)).edit(item_id, body.status, body.text)
     return item.to_dict()
 
 
@@ -68,8 +63,13 @@ async def add_item(
     require_role(who, "clinician")
     svc = services(request)
     await _session(svc, who, session_id, Need.PHI, "note.write")
+    item = await (await _notes(svc, session_id)).author(body.kind, body.text, body.section)
+    return item.to_dict()
+
+
+async def _notes(svc: Services, session_id: str) -> SessionNotes:
+    """The session's note (404 where the installation has the draft switched off)."""
     live = await svc.hub.get(session_id)
     if live.notes is None:
         raise HTTPException(404, "the note draft is switched off on this installation")
-    item = await live.notes.author(body.kind, body.text, body.section)
-    return item.to_dict()
+    return live.notes

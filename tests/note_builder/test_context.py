@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from note_builder.context import (
@@ -194,16 +192,3 @@ def test_spans_outside_the_text_have_no_modifiers() -> None:
 def test_trigger_inside_the_target_does_not_modify_it() -> None:
     text = "I don't want to live anymore"
     assert categories(text, "don't want to live anymore") == []
-
-
-def test_fast_enough_for_live_use() -> None:
-    sentences = [
-        f"um so {i} years ago i used to cut myself but lately i've been doing it again and "
-        "honestly i don't know if i want to live anymore"
-        for i in range(200)
-    ]
-    start = time.perf_counter()
-    for text in sentences:
-        assess(text, span_of(text, "cut myself"))
-    per_sentence = (time.perf_counter() - start) / len(sentences)
-    assert per_sentence < 0.001
