@@ -9,7 +9,8 @@
     │   └── FrameTooLargeError   a frame longer than the configured maximum
     ├── SessionError
     │   ├── SessionNotFoundError
-    │   ├── SessionStateError    e.g. audio for an ended session
+    │   ├── SessionStateError    e.g. audio for an ended session, an edit of a signed note
+    │   │   └── NoteIncompleteError signing with items unreviewed or elements missing
     │   ├── ConsentRequiredError audio before every party consented, or after a revocation
     │   ├── SpeakerNotFoundError no such speaker (S1..S9) in the session
     │   └── NoteItemNotFoundError no such item in the session's note draft
@@ -63,6 +64,25 @@ def not_found(kind: str, record_id: str) -> SessionNotFoundError:
 
 class SessionStateError(SessionError):
     """The session is not in a state that allows the request."""
+
+
+class NoteIncompleteError(SessionStateError):
+    """The note cannot be signed yet: suggested items await a decision, or required
+    elements are neither documented nor marked as deliberately not assessed."""
+
+    def __init__(self, session_id: str, unreviewed: int, missing: list[str]) -> None:
+        parts = []
+        if unreviewed:
+            parts.append(f"{unreviewed} suggested item(s) to accept or reject")
+        if missing:
+            parts.append("not documented: " + ", ".join(missing))
+        super().__init__(
+            f"the note of session {session_id[:32]} cannot be signed yet: "
+            + "; ".join(parts)
+            + " (or mark an element as deliberately not assessed)"
+        )
+        self.unreviewed = unreviewed
+        self.missing = missing  # element labels ("Risk assessment"), never content
 
 
 class ConsentRequiredError(SessionError):

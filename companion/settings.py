@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     audit_retention_days: int = 6 * 365
     store_audio: bool = False  # keep raw audio (encrypted); off: audio lives in memory only
     audio_retention_days: int = 7
+    # What stays once a note is signed: everything ("keep"), or the signed note and its
+    # versions only ("note_only": the transcript and the draft's events are deleted).
+    # Stored audio is always deleted at signing.
+    retention_after_signing: Literal["keep", "note_only"] = "keep"
     tls_cert: Path | None = None
     tls_key: Path | None = None
     allow_insecure_bind: bool = False

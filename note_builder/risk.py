@@ -202,7 +202,9 @@ _NOT_AFTER = {
         r"ears?|eyes?|neck|shoulders?|hips?|body|joints?|muscles?|wrists?|hands?|it|this|that|"
         r"pain|car|truck|bus|vehicle|ball|dog|cat|tick|bee|wasp|spider|snake|horse|door|wave|"
         r"puppy|kitten|parrot|bird|hamster|rabbit|ferret|pet|kid|toddler|baby|dogs|cats|"
-        r"branch|wind|something|reality|you)(?:\s+(?:has|have|had|is|was|been|keeps|kept|really|"
+        r"branch|wind|something|reality|you|song|songs|music|lyrics|movie|film|show|line|news|"
+        r"memory|memories|grief|realization|smell|thought|sadness|loneliness|guilt|it all)"
+        r"(?:\s+(?:has|have|had|is|was|been|keeps|kept|really|"
         r"just|always|still|started|starts|will|would|'s|s|kind of|kinda))*\s*$"
     ),
 }
@@ -224,6 +226,10 @@ _INTOX_RE = re.compile(
     r"heroin|fentanyl|coke|cocaine|meth|ecstasy|molly|lines|dope|weed|pub|bar|party|"
     r"partying|blacked out|blackout|overdos\w*|od'?d|narcan)\b"
 )
+_PILLS_RE = re.compile(
+    r"\b(?:pills?|meds|medications?|tablets|tylenol|bottle|prescriptions?|xanax|oxys?|"
+    r"sleeping pills|painkillers)\b"
+)
 _ILLNESS_RE = re.compile(
     r"\b(?:virus|sick|flu|fever|doctor|pediatrician|hospital|vomit\w*|throwing up|teething|"
     r"stomach bug|ill|infection|cold|appetite)\b"
@@ -236,6 +242,21 @@ _ANIMAL_RE = re.compile(
     r"\b(?:puppy|puppies|kitten|dog|cat|parrot|bird|hamster|rabbit|ferret|horse|pony|pet|snake|"
     r"goat|chicken|rooster|monkey)s?\b"
 )
+# A blackout that is a power cut: "the power blacked out in the storm".
+_POWER_RE = re.compile(r"\b(?:power|electricity|storm|outage|grid|lights went)\b")
+_BLACKOUT_RE = re.compile(r"black(?:ed|ing|s)? ?out")
+# A behaviour named as the subject of a general statement: "drunk driving is an issue".
+_GENERIC_AFTER_RE = re.compile(
+    r"\s*(?:of [a-z]+\s+)?(?:is|was|are|can|could|causes?|kills?|leads?|has|affects|'s|s|"
+    r"ruins|destroys)\b"
+)
+_NOMINAL_RE = re.compile(r"(?:drunk|drugged|impaired) driving|driving under|drinking and driving")
+# A threat said in jest: "I'm gonna kill my brother, he ate my leftovers [laughs]".
+_JOKE_RE = re.compile(
+    r"\[(?:laughs?|laughing|laughter|chuckles?)\]|\((?:laughs?|laughing|chuckles?)\)|"
+    r"\b(?:lol|lmao|haha\w*|jk|just (?:kidding|joking)|i'?m (?:kidding|joking)|kidding)\b"
+)
+_NOT_JOKE_RE = re.compile(r"\b(?:not|no|n'?t|never) (?:even )?(?:kidding|joking|a joke)\b")
 _VEHICLE_RE = re.compile(
     r"\b(?:car|truck|vehicle|rear[\s-]?ended|collision|crash|accident|driver|bike|motorcycle)\b"
 )
@@ -351,7 +372,7 @@ _SI = [
         r"(?:i'?m|im|i am) not (?:going to|gonna) be (?:around|here|alive) (?:much longer|for much "
         r"longer|(?:for )?long|by (?:next|the end)|next (?:week|month|year)|after (?:this|the))",
         r"(?:done|finished) with (?:life|living|being alive|this life|existing)(?! (?:in|with|"
-        r"here|there|like|at|on)\b)",
+        r"here|there|like|on|at (?!this point|the moment))\b)",
         r"(?:would|'?d|will) (?:all )?be (?:so )?(?:relieved|happier|better|fine|okay|ok|glad|"
         r"easier) (?:off )?(?:if|when) i (?:died|was dead|were dead|was gone|were gone|"
         r"killed myself|disappeared|wasn'?t here|weren'?t here|wasn'?t around)",
@@ -564,7 +585,7 @@ _SH = [
         r"(?:scratch(?:ed|es|ing)?|pick(?:ed|ing)?(?: at)?|pull(?:ed|ing)?|bit(?:e|ing)?|rub(?:bed|"
         r"bing)?|claw(?:ed|ing)?|dig(?:s|ging)?(?: at| into)?|dug(?: at| into)?|punch(?:ed|es|"
         r"ing)?|"
-        r"hit(?:s|ting)?|bang(?:s|ed|ing)?|goug(?:e|ed|ing))(?: [a-z']+){0,3}? (?:until|till|til|"
+        r"hit(?:s|ting)?|bang(?:s|ed|ing)?|goug(?:e|ed|ing))(?: [a-z']+){0,6}? (?:until|till|til|"
         r"'til|'till) (?:it|they|i|my (?:skin|arms?|legs?|knuckles|hands?|fists?|nails?)) "
         r"(?:bleeds?|bled|was bleeding|were bleeding|started bleeding|bleed|split|broke|bruised)",
         r"(?:scratch(?:ed|es|ing)?|pick(?:ed|ing)?|dig(?:ging)?|claw(?:ed|ing)?)(?: [a-z']+){0,3}? "
@@ -866,6 +887,7 @@ _SUBSTANCE = [
     *_targets(
         SUBSTANCE_DANGER,
         "",
+        r"(?<!power\s)(?<!lights\s)(?<!screen\s)(?<!electricity\s)(?<!city\s)(?<!grid\s)"
         r"black(?:ed|ing|s)? ?out(?: drunk)?(?! (?:curtains|shades|blinds|dates?|period|poetry|"
         r"the (?:windows|screen|names)))",
         r"blackouts?(?! (?:curtains|shades|blinds|dates?|period|poetry))",
@@ -1065,7 +1087,188 @@ _SUBSTANCE = [
     ),
 ]
 
-_ALL_TARGETS = (*_SI, *_HI, *_SH, *_ABUSE, *_SUBSTANCE)
+# Broader phrasings per kind (C-SSRS item wordings, common passive ideation, slang, the
+# speaker as the one who harms): kept apart from the lists above so that each stays the
+# pattern family it documents.
+_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_MORE = [
+    *_targets(
+        SUICIDAL_IDEATION,
+        "passive",
+        # "I can't go on like this", "I can't keep going anymore".
+        r"(?:can'?t|cannot|can not|couldn'?t|don'?t think i can|not sure i can|unable to) "
+        r"(?:keep (?:going|on)|go on)(?= *(?:[.!?;,]|$|(?:like this|anymore|any more|living|"
+        r"much longer|for much longer|with (?:life|living|this life))\b))",
+        r"(?:no|not (?:a|any)|isn'?t (?:a|any)|zero) (?:real )?point (?:in )?(?:liv(?:e|ing)|being "
+        r"alive|going on|waking up|staying alive|existing|being here)(?! (?:in|with|at|near|like|"
+        r"here|there|so close)\b)",
+        r"(?:i|to|about|of|just|wanna|i'?d) (?:just )?(?:disappear(?:ing)?|vanish(?:ing)?) "
+        r"(?:forever|for good|permanently|off the face of the earth)",
+        r"(?:think(?:s|ing)?|thought(?:s)?|dream(?:s|ing)?|imagin(?:e|es|ed|ing)|pictur(?:e|es|"
+        r"ed|ing)|fantasi[sz](?:e|ing)) (?:a lot )?(?:about|of)? ?my (?:own )?funeral",
+        r"(?:what if|wish|wished|if only) i (?:just )?(?:wasn'?t|weren'?t|was not|were not|didn'?t"
+        r" exist)(?: here| around| alive)?(?: anymore| any more)?(?= *(?:[.!?;,]|$))",
+        r"(?:the )?only (?:reason|thing) (?:(?:that )?(?:i'?m|i am|im) still (?:here|alive|around)|"
+        r"(?:that )?(?:keeps|is keeping|'?s keeping|keeping) me (?:here|alive|going|around))",
+        r"(?:wish|wished|wishing|hope|hoping|pray|praying) (?:that )?(?:i could|to|i would|i'?d) "
+        r"(?:just )?(?:go to sleep|fall asleep|sleep) (?:forever|and (?:never|not) (?:wake|come) "
+        r"(?:up|back))",
+    ),
+    *_targets(
+        SUICIDAL_IDEATION,
+        "preparation",
+        # "I know how I'd do it", "I've been thinking about how I'd do it".
+        r"(?P<bare>)(?:know|knew|thinking|thought|think|figured out|figure out|planned|"
+        r"planning|decided|picked|worked out|research(?:ed|ing)?|googl(?:ed|ing)|looked up) "
+        r"(?:about |out |up )?"
+        r"(?:exactly |already )?(?:how|when|where) (?:i'?d|i would|i'?ll|i will|i could|i'?m "
+        r"going to|i'?m gonna|im gonna|im going to|to) (?:do it|end it|go through with it)"
+        r"(?! (?:better|differently|again|right|next time|for (?:work|school|the|my)|if|"
+        r"without)\b)",
+        # A note: "I wrote a note last night", "I left a goodbye note for my kids".
+        r"(?:wrote|written|writing|write|left|leaving) (?:a|my|the) (?:goodbye |suicide |farewell |"
+        r"final |last )?(?:note|letter)(?= *(?:[.!?;]|$|(?:last night|yesterday|this (?:week|"
+        r"morning)|on " + _WEEKDAY + r"|again)(?: *[.!?;,]|$)|(?:for|to) (?:my (?:family|kids|"
+        r"children|parents|wife|husband)|everyone|everybody)(?: *[.!?;,]|$)))",
+        # Carbon monoxide: "I sat in the garage with the car running".
+        r"(?:sat|sit|sitting|sits) in (?:the|my) (?:garage|car)(?: [a-z']+){0,4}? with the (?:car|"
+        r"engine|motor) (?:running|on)|(?:car|engine) running in (?:the|a|my) (?:closed |shut )?"
+        r"garage",
+        r"(?:giv(?:e|ing)|gave|given) away (?:(?:a lot of|some of|most of|all of|all) )?(?:my |"
+        r"the )?(?:things|stuff|belongings|possessions)(?! (?:to (?:charity|goodwill)|for (?:the|"
+        r"a) move)\b)",
+    ),
+    *_targets(
+        SUICIDAL_IDEATION,
+        "preparation",
+        # Means at hand: "I sat in the tub with a razor for an hour".
+        r"(?:sat|sit|sitting|stood|standing|lay|lying|laying) (?:in|on|at) (?:the|a|my) (?:tub|"
+        r"bath|bathtub|edge|ledge|bridge|roof|rooftop|tracks|railing)(?: [a-z']+){0,3}? with "
+        r"(?:a|the|my|all my) (?:razor|knife|blade|pills|rope|gun|bottle of pills|belt|cord)",
+    ),
+    *_targets(
+        SUICIDAL_IDEATION,
+        "method needs_pills",
+        # The pills named before: "looking at the pills ..., thinking about taking them all".
+        r"(?:tak(?:e|ing)|took|swallow(?:ing|ed)?|down(?:ing|ed)?) (?:them|those|these|it) all|"
+        r"(?:tak(?:e|ing)|took|swallow(?:ing|ed)?) (?:all of|every one of|the whole bottle of) "
+        r"(?:them|those|these)",
+    ),
+    *_targets(
+        SUBSTANCE_DANGER,
+        "needs_intox",
+        r"(?:scared|afraid|worried|terrified) (?:of|about|i'?ll|i will|i might|that i'?ll) "
+        r"(?:having |have |get |getting )?(?:a )?(?:seizures?|fits?|the dts|dts|the shakes)",
+    ),
+    *_targets(
+        SELF_HARM,
+        "",
+        # "sh" as clients write and say it: "I relapsed on sh", "sh urges".
+        r"(?:relaps(?:e|ed|ing) (?:on|with|into)|urges? to|urge for|clean from|clean off|free "
+        r"from|i|i'?ve|been|started|start|stop(?:ped)?|quit|back to|doing|did) (?P<cue>sh)"
+        r"(?![a-z'])",
+        r"(?P<cue>sh) (?:urges?|scars|relapses?|again)\b",
+        r"(?:pull(?:s|ed|ing)?|rip(?:s|ped|ping)?|yank(?:s|ed|ing)?) (?:out )?(?:my|chunks of my|"
+        r"clumps of my) (?:own )?(?:hair|eyelashes|eyebrows)(?: out)? (?:on purpose|to (?:feel|"
+        r"punish|hurt|cope)|until|till|til|so hard (?:it|that))",
+        r"(?:punch(?:ed|es|ing)?|hit(?:s|ting)?|slam(?:s|med|ming)?) (?:the |a |my )?walls? "
+        r"(?:on purpose|to (?:hurt|feel|punish) myself|until (?:my )?(?:knuckles|hands?|fists?) "
+        r"(?:bled|bleed|split|broke))",
+        r"(?:razor(?: blade)?s?|blades?|box cutter)(?: [a-z']+){0,8}? (?:(?:i'?ve|i have|i) "
+        r"(?:been )?)?(?:using|use|used) (?:it|them)(?! (?:to|for)\b)",
+        r"(?:marks|cuts|burns|scratches|wounds) on my (?:wrists?|arms?|legs?|thighs?|stomach|"
+        r"hips?|forearms?),? (?:i|i'?ve) (?:did|made|do|done|gave myself) "
+        r"(?:those|them|these|that)",
+        r"(?:i|i'?ve|i have) (?:\w+ )?(?P<cue>cut (?:deeper|too deep|really deep|deep enough))",
+    ),
+    *_targets(
+        HOMICIDAL_IDEATION,
+        "",
+        r"(?:get(?:ting)?) (?:him|her|them|'?em|{PERSON}) back (?:for (?:what|everything|this|"
+        r"that)|after what)",
+        r"(?:put(?:ting)?|shove|shoving|smash(?:ing)?|bash(?:ing)?|ram(?:ming)?) (?:my fist|a "
+        r"brick|a bat|a bottle|my knee) (?:through|in|into) (?:his|her|their|{PERSON}'?s) "
+        r"(?:face|head|skull|teeth)",
+        r"(?:bash|smash|cave|kick|beat)(?:ing)? (?:his|her|their|{PERSON}'?s) (?:face|head|"
+        r"skull|teeth) in",
+    ),
+    *_targets(
+        ABUSE_NEGLECT,
+        "physical",
+        # The speaker hurting a partner or parent: "I've been hitting my partner".
+        r"(?:i|i'?ve|ive|i'?m|im|i'?d|id) (?:[a-z']+ ){0,2}?(?P<cue>(?:hitting|slapping|"
+        r"smacking|punching|shoving|pushing|kicking|choking|beating|hit|slapped|smacked|"
+        r"punched|shoved|pushed|kicked|choked) "
+        r"(?:my|the) (?:wife|girlfriend|husband|boyfriend|partner|fiance|fiancee|mom|mother|dad|"
+        r"father|grandma|grandmother|grandpa|grandfather))(?!'?s)(?! (?:with (?:a )?(?:ball|"
+        r"pillow)|back|up)\b)",
+        r"(?:gave|gives|give|left|leaves) me (?:a )?(?:black eye|bruises?|a split lip|a fat lip|"
+        r"marks|welts)|(?:bruises|marks|welts|a black eye|a split lip) (?:from|where) (?:him|her|"
+        r"he|she|my (?:husband|wife|boyfriend|girlfriend|partner|dad|father|mom|mother|stepdad|"
+        r"stepmom|ex))",
+    ),
+    *_targets(
+        ABUSE_NEGLECT,
+        "sexual",
+        r"forc(?:es|ed|ing) (?:me|{KIDS}) (?:to )?(?:do (?:stuff|things|it|sexual \w+)|into "
+        r"(?:sex|bed|doing (?:stuff|things)))",
+    ),
+    *_targets(
+        ABUSE_NEGLECT,
+        "neglect",
+        # Dependents without their care: "I haven't been giving grandma her meds".
+        r"(?:not|haven'?t been|hadn'?t been|stopped|forget|forgot|forgetting|skip(?:ped|ping)?|"
+        r"don'?t|didn'?t|never) (?:giv(?:e|ing)|gave) (?:grandma|grandpa|granny|my (?:grand(?:ma|"
+        r"pa|mother|father|son|daughter)|mom|mother|dad|father|kids?|son|daughter|baby)|him|"
+        r"her|them|the (?:kids?|baby)) (?:her|his|their) (?:meds|medications?|medicine|insulin|"
+        r"pills|inhaler|food|meals|dinner)",
+        r"(?:go|goes|going|gone|went) without (?:his|her|their|any) (?:insulin|meds|"
+        r"medications?|medicine|food|meals|inhaler)",
+    ),
+    *_targets(
+        ABUSE_NEGLECT,
+        "neglect",
+        r"(?:{KIDS}|kids|children|they) (?:have been|has been|are|were|is|was|stay|stays|stayed|"
+        r"been|get|got) (?:left )?(?:(?:home|at home) )?alone(?: (?:at home|at the house|in the "
+        r"house|in the apartment))? (?:all day|all night|for days|overnight|for hours|a lot|"
+        r"(?:while|when) i(?:'?m| am| work| go)\b)",
+    ),
+    *_targets(
+        SUBSTANCE_DANGER,
+        "driving",
+        # "I drove back from the bar pretty hammered".
+        r"(?:drive|drives|drove|driving|driven) (?:(?!(?:he|she|they|everyone|everybody|got|get|"
+        r"gets|were|was|are|is|my|his|her|their|a|the friend)\b)[a-z']+ ){0,5}?(?:(?:pretty|"
+        r"really|so|super|kinda|a little|way too|too|totally|completely) )?(?:drunk|high|buzzed|"
+        r"wasted|hammered|stoned|trashed|smashed|tipsy|blitzed|plastered)(?! (?:friend|friends|"
+        r"dad|mom|husband|wife|brother|sister|guy|guys|people|person|buddy|roommate|boyfriend|"
+        r"girlfriend|driver|drivers)\b)",
+    ),
+    *_targets(
+        SUBSTANCE_DANGER,
+        "needs_intox",
+        r"(?:woke|wake|waking) up (?:on|in) (?:the|a|my|some) (?:[a-z']+ )?(?:floor|ditch|street|"
+        r"sidewalk|lawn|yard|er|hospital|cell|jail|stairs|gutter|bathtub|tub)",
+        r"(?:no idea|didn'?t know|don'?t know|can'?t remember|couldn'?t remember) how i got "
+        r"(?:there|home|back)",
+        r"(?:shouldn'?t|should not|should never) (?:have|of) (?:driven|drove|drive|gotten behind "
+        r"the wheel|got behind the wheel|been driving)",
+        r"(?:almost|nearly) (?:didn'?t|did not) (?:wake up|make it)|(?:laced|cut) with "
+        r"(?:fentanyl|fent|something)",
+    ),
+    *_targets(
+        SUBSTANCE_DANGER,
+        "",
+        r"(?:drink(?:ing)?|drank|using|use|used|smok(?:e|ing) (?:weed|crack|meth|pot)|do(?:ing)? "
+        r"(?:drugs|coke|meth|heroin)|tak(?:e|ing) (?:pills|xanax|oxys?|benzos))(?: [a-z']+)"
+        r"{0,5}? (?:while|when|though|even though|and) (?:i'?m|i am|im|i was|being) (?:still )?"
+        r"pregnant",
+        r"(?:i'?m|i am|im) pregnant (?:and|but) (?:i'?m |i )?(?:still )?(?:drinking|using|"
+        r"drink|use|doing drugs)",
+    ),
+]
+
+_ALL_TARGETS = (*_SI, *_HI, *_SH, *_ABUSE, *_SUBSTANCE, *_MORE)
 _KIND_RANK = {kind: i for i, kind in enumerate(KINDS)}
 
 # Figurative uses of risk words: a target overlapping one of these is not a finding.
@@ -1101,6 +1304,9 @@ _FIGURATIVE_RE = re.compile(
             r"\b(?:movie|book|show|film|documentary|podcast|article|song|episode|class|lecture|"
             r"training|video|series|novel|essay|paper|research) (?:about|on) suicide\b",
             r"\bhurt (?:his|her|their|my|your) feelings\b",
+            r"\b(?:like|as much as|just as|the same way) (?:he|she|they|you) (?:hurt|hurts|"
+            r"has hurt|have hurt) me\b",
+            r"\bhurt(?:ing)? (?:my ?self|me ?self) in the long (?:run|term)\b",
             r"\bhit(?:s|ting)? (?:me|us|you) up\b",
             r"\bdie (?:my|your|his|her|their|the) (?:hair|shirt|clothes|eggs)\b",
             r"\b(?:shoot|shot|shooting) (?:him|her|them|me|you|\w+) (?:a|an) (?:text|message|email|"
@@ -1131,6 +1337,8 @@ _ACCIDENT_RE = re.compile(
 )
 # "hurt myself" / "injured myself" say nothing of intent: an accident anywhere outweighs them.
 _GENERIC_INJURY_RE = re.compile(r"(?:hurt|hurting|hurts|injur\w+) (?:my ?self|me ?self)\b")
+# "this urge to hurt him": the urge is the speaker's, whatever "this" is.
+_URGE_RE = re.compile(r"(?:urges?|thoughts?|impulses?|fantas\w+|dreams?|images?)\b")
 # Voices commanding harm are the speaker's risk whoever "tells" it.
 _COMMAND_RE = re.compile(r"(?:tell|told|command)")
 
@@ -1284,6 +1492,7 @@ def _candidates(original: str) -> list[_Candidate]:
                 tag in _NOT_AFTER
                 and _NOT_AFTER[tag].search(norm, max(0, start - 40), start)
                 and not (tag == "agent" and _COMMAND_RE.match(norm, start))
+                and not (tag == "agent" and _URGE_RE.match(norm, start))
                 for tag in target.tags
             ):
                 continue
@@ -1291,6 +1500,26 @@ def _candidates(original: str) -> list[_Candidate]:
                 continue
             if "physical" in target.tags and _ANIMAL_RE.search(norm, max(0, start - 40), start):
                 continue  # "the puppy scratches and bites me"
+            if (
+                target.kind == SUBSTANCE_DANGER
+                and _BLACKOUT_RE.match(norm, start)
+                and _POWER_RE.search(norm)
+            ):
+                continue  # a power cut
+            if (
+                "driving" in target.tags
+                and _NOMINAL_RE.match(norm, start)
+                and _GENERIC_AFTER_RE.match(norm, end)
+            ):
+                continue  # "drunk driving is an issue": a general statement
+            if (
+                target.kind == HOMICIDAL_IDEATION
+                and _JOKE_RE.search(norm)
+                and not _NOT_JOKE_RE.search(norm)
+            ):
+                continue  # said in jest
+            if "needs_pills" in target.tags and not _PILLS_RE.search(norm):
+                continue
             if "needs_intox" in target.tags and not _INTOX_RE.search(norm):
                 continue
             if "unless_ill" in target.tags and _ILLNESS_RE.search(norm):
@@ -1298,6 +1527,10 @@ def _candidates(original: str) -> list[_Candidate]:
             if "physical" in target.tags and _PLAY_RE.search(norm):
                 continue  # "he pinned me down when we were wrestling"
             found.append(_Candidate(target, index[start], index[end - 1] + 1))
+    # "I know how I'd do it" says what "it" is only when nothing else in the utterance does.
+    if any("bare" in c.target.regex.groupindex for c in found):
+        kinds = {c.target.kind for c in found if "bare" not in c.target.regex.groupindex}
+        found = [c for c in found if "bare" not in c.target.regex.groupindex or not kinds]
     # Overlaps: the longer target wins, then the kind listed first in KINDS.
     found.sort(key=lambda c: (-(c.end - c.start), _KIND_RANK[c.target.kind], c.start))
     kept: list[_Candidate] = []
@@ -1380,7 +1613,8 @@ _NEG_LEAD_RE = re.compile(
 _NEG_BEFORE_RE = re.compile(
     r"\b(?:never|not|don'?t|didn'?t|wouldn'?t|won'?t|would never|'d never|id never|no way|"
     r"couldn'?t ever|would not)(?:[\s,]+(?:like|ever|really|just|even|um|uh|you know|i mean))*"
-    r"[\s,]*$"
+    r"[\s,]*$|\b(?:no|haven'?t|hasn'?t|never|not|don'?t|didn'?t)(?: (?:had|have|got|get|any|"
+    r"really|ever|been|having|getting))* (?:thoughts?|ideas?|feelings?|urges?) (?:of|about) *$"
 )
 
 
@@ -1404,6 +1638,21 @@ def _double_negation(norm: str, cand: _Candidate) -> bool:
 
 
 _SENTENCE_END_RE = re.compile(r"[.!?]")
+# Words that put a clause in the present: it is not dated by a past phrase elsewhere.
+_PRESENT_RE = re.compile(
+    r"\b(?:i'?m|im|i am|am|i'?ve been|ive been|i have been|i keep|keeps?|still|now|nowadays|"
+    r"want|wants|wanna|gonna|going to|is|are|isn'?t|aren'?t|do|does|don'?t|doesn'?t|can'?t|"
+    r"(?:hits|beats|slaps|chokes|hurts|threatens|touches|kicks|pushes|shoves|grabs))\b"
+)
+_CLAUSE_END_RE = re.compile(r"[.!?;,]")
+# Past phrases that date an event (not "used to" or "when I was drinking", which describe).
+_DATED_RE = re.compile(
+    r"\b(?:years?|decades?|ago|long time|when (?:i|we) (?:was|were) (?:a |in |little|young|"
+    r"growing|kids?|\d+|[a-z]+teen|twenty)|high school|middle school|junior high|college|"
+    r"as a (?:kid|child|teen|teenager)|growing up|back in|back then|(?:19|20)\d\d|"
+    r"my (?:first|last|previous) (?:marriage|relationship))"
+)
+_SELF_SUBJECT_RE = re.compile(r"\b(?:i|i'?m|im|i'?ve|ive|i'?d|id|i'?ll|myself|me)\b")
 _FIRST_PERSON_WORD_RE = re.compile(r"\b(?:i|i'?m|im|i'?ve|ive|i'?d|me|my|myself|mine)\b")
 
 
@@ -1509,6 +1758,29 @@ class _Utterance:
             self._plan = _indicators(self.norm, self.sentence)
         return self._plan
 
+    def dated_past(self, cand: _Candidate) -> bool:
+        """A past-dated utterance ("twenty years ago", "when I was little") with nothing
+        current in it, whose cue sits in a sentence with no present-tense word.
+
+        ConText scopes stop at clause boundaries; this reads the whole utterance, as a
+        listener would, once no clause of it speaks of now.
+        """
+        mods = self.sentence.all_modifiers()
+        if not any(
+            m.category == context.HISTORICAL
+            and _DATED_RE.search(context.normalize_phrase(m.phrase))
+            for m in mods
+        ):
+            return False
+        if any(m.category == context.CURRENT for m in mods):
+            return False
+        start = max(
+            (m.end() for m in _SENTENCE_END_RE.finditer(self.norm, 0, cand.start)), default=0
+        )
+        end_match = _CLAUSE_END_RE.search(self.norm, cand.end)
+        end = end_match.start() if end_match else len(self.norm)
+        return not _PRESENT_RE.search(self.norm, start, end)
+
     def others_child(self, cand: _Candidate) -> bool:
         """The cue names someone else's child ("her kids", "my sister's kids")."""
         return bool(_OTHERS_CHILD_RE.search(self.norm, max(0, cand.start - 20), cand.end))
@@ -1524,6 +1796,10 @@ class _Utterance:
         )
         if victim_self:
             person = "self"  # done to the speaker or their household
+        if cand.target.kind == HOMICIDAL_IDEATION and (
+            person == "third" or (person == "self" and not _SELF_SUBJECT_RE.search(cue))
+        ):
+            person = "any"  # "slit his throat", "kill my brother": the possessive names the victim
         ignore = (OTHER_EXPERIENCER,) if person == "self" else ()
         mods = self.sentence.modifiers_for((cand.start, cand.end), ignore=ignore)
         if cand.target.kind == ABUSE_NEGLECT:
@@ -1535,8 +1811,9 @@ class _Utterance:
         if status != "negated" and _double_negation(self.norm, cand):
             status = "negated"  # "I'd never, like, not want to live"
             categories.append(context.NEGATED)
-        if person == "third" and cand.target.kind == HOMICIDAL_IDEATION:
-            person = "any"  # "slit his throat": the possessive names the victim
+        if status == "current" and self.dated_past(cand):
+            status = "historical"  # "he hit me, but that was twenty years ago"
+            categories.append(context.HISTORICAL)
         if person == "third" and status in ("current", "historical"):
             status = "other_person"
         asking_you = self.question and (

@@ -48,6 +48,7 @@ from session_server.live import TRACKS, SessionHub
 from session_server.logs import install_log_guards
 from session_server.routes_auth import router as auth_router
 from session_server.routes_notes import router as notes_router
+from session_server.routes_review import router as review_router
 from session_server.routes_sessions import router as sessions_router
 from session_server.routes_speakers import router as speakers_router
 from session_server.routes_webrtc import router as webrtc_router
@@ -57,6 +58,7 @@ from session_server.security.audit import AuditLog
 from session_server.security.crypto import load_key_ring
 from session_server.security.policy import Need, check_record
 from session_server.services import SYSTEM, Services, services
+from session_server.signed_notes import SignedNotes
 from session_server.store import Store, make_engine
 from session_server.webrtc import WebRtcIngest
 from streaming.audio import PcmDecoder, Resampler, StreamFormat
@@ -107,7 +109,9 @@ def build_services(settings: Settings, scheduler: InferenceScheduler) -> Service
         hub.vault = AudioVault(
             settings.data_dir / "audio", store.keys, settings.audio_retention_days
         )
-    svc = Services(settings, db, store, accounts, audit_log, hub, WebRtcIngest(settings))
+    svc = Services(
+        settings, db, store, accounts, audit_log, hub, WebRtcIngest(settings), SignedNotes(store)
+    )
 
     async def system_audit(action: str, resource: str) -> None:
         await svc.audit(SYSTEM, action, resource, "ok")
@@ -177,6 +181,7 @@ def create_app(
     app.include_router(webrtc_router)
     app.include_router(speakers_router)
     app.include_router(notes_router)
+    app.include_router(review_router)
     web_client.mount(app)
 
     @app.exception_handler(SessionError)

@@ -37,6 +37,10 @@ def voice_place(user_id: str) -> str:
     return f"voice_profiles.vector:{user_id}"
 
 
+def note_version_place(session_id: str, version: int) -> str:
+    return f"note_versions:{session_id}:{version}"
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -132,6 +136,36 @@ class VoiceProfileRow(Base):
     speech_s: Mapped[float] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(16))  # enrolment | sessions | both
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NoteRecordRow(Base):
+    """A session's note as a record: draft until signed, then read-only. ``waived`` lists
+    the required elements the clinician marked as deliberately not assessed (names only)."""
+
+    __tablename__ = "note_records"
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default="draft")  # draft | signed
+    waived: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of element names
+    signed_version: Mapped[int | None] = mapped_column(Integer, default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NoteVersionRow(Base):
+    """One signed version of a note: the signature (1), then addenda and co-signatures.
+
+    Rows are only ever added. ``content_hash`` is the SHA-256 of the version's canonical
+    content, which includes ``prev_hash``: the versions form a chain."""
+
+    __tablename__ = "note_versions"
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))  # signature | addendum | cosignature
+    signer_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    signer_role: Mapped[str] = mapped_column(String(16))
+    signed_at: Mapped[str] = mapped_column(String(32))  # ISO 8601 UTC, as hashed
+    content_hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    body_enc: Mapped[str] = mapped_column(Text)  # the signed content (JSON)
 
 
 class EventRow(Base):

@@ -15,6 +15,7 @@ reaches the transcript path or another session.
 from __future__ import annotations
 
 import asyncio
+import copy as copy_module
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
@@ -22,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
+from companion.errors import SessionStateError
 from note_builder.engine import NoteEngine, NoteUpdate, Segment, SessionContext, quick_alerts
 from note_builder.events import fold_events
 from note_builder.model import SECTIONS, Item, NoteDraft
@@ -54,6 +56,7 @@ class SessionNotes:
         self._restore: tuple[list[dict[str, Any]], list[dict[str, Any]]] | None = None
         self.lost = 0  # finals the full queue could not take
         self.failed = 0  # steps that raised
+        self.locked = False  # signed: the draft takes no more edits
 
     def restore(self, events: list[dict[str, Any]], segments: list[dict[str, Any]]) -> None:
         """The draft and transcript so far (a session reopened after a restart)."""
@@ -163,7 +166,14 @@ class SessionNotes:
 
     # -- clinician actions ---------------------------------------------------------
 
+    def _check_open(self) -> None:
+        if self.locked:
+            raise SessionStateError(
+                f"the note of session {self.session_id} is signed and read-only: add an addendum"
+            )
+
     async def edit(self, item_id: str, status: str | None, text: str | None) -> Item:
+        self._check_open()
         engine = await self.engine()
         loop = asyncio.get_running_loop()
         item: Item = await loop.run_in_executor(
@@ -173,6 +183,7 @@ class SessionNotes:
         return item
 
     async def author(self, kind: str, text: str, section: str | None) -> Item:
+        self._check_open()
         engine = await self.engine()
         loop = asyncio.get_running_loop()
         item: Item = await loop.run_in_executor(
@@ -184,6 +195,18 @@ class SessionNotes:
     async def draft(self) -> NoteDraft:
         engine = await self.engine()
         return engine.draft
+
+    async def snapshot(self) -> NoteDraft:
+        """A copy of the draft, taken on the note thread after every step queued before
+        it (what signing stores)."""
+        engine = await self.engine()
+        loop = asyncio.get_running_loop()
+
+        def copy() -> NoteDraft:
+            d = engine.draft
+            return NoteDraft(dict(d.items), dict(d.elements), copy_module.deepcopy(d.facts))
+
+        return await loop.run_in_executor(self._executor, copy)
 
     # -- lifetime ------------------------------------------------------------------
 

@@ -8,8 +8,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
+from companion.errors import SessionStateError
 from note_builder.render import render
 from session_server.notes import SessionNotes
+from session_server.review import review_state, with_waivers
+from session_server.routes_review import signed_note
 from session_server.routes_sessions import _session
 from session_server.schemas import NoteItemEdit, NoteItemIn
 from session_server.security.accounts import Principal
@@ -32,12 +35,18 @@ async def get_note(
     still not assessed), the measured session facts, and the rendered text."""
     svc = services(request)
     await _session(svc, who, session_id, Need.PHI, "note.read")
-    draft = await (await _notes(svc, session_id)).draft()
+    record = await svc.db.run(svc.signed.record, session_id)
+    if record.signed:
+        return signed_note(session_id, record)
+    draft = await (await _notes(svc, session_id)).snapshot()
+    shown = with_waivers(draft, record.waived)
     return {
         "session_id": session_id,
         "format": format,
-        **draft.to_dict(),
-        "text": render(draft, format),
+        **shown.to_dict(),
+        "text": render(shown, format),
+        **record.to_dict(),
+        **review_state(draft, record.waived),
     }
 
 
@@ -49,6 +58,7 @@ async def edit_item(
     require_role(who, "clinician")
     svc = services(request)
     await _session(svc, who, session_id, Need.PHI, "note.write")
+    await _open(svc, session_id)
     if body.status is None and body.text is None:
         raise HTTPException(422, "give a status, a text, or both")
     item = await (await _notes(svc, session_id)).edit(item_id, body.status, body.text)
@@ -63,8 +73,18 @@ async def add_item(
     require_role(who, "clinician")
     svc = services(request)
     await _session(svc, who, session_id, Need.PHI, "note.write")
+    await _open(svc, session_id)
     item = await (await _notes(svc, session_id)).author(body.kind, body.text, body.section)
     return item.to_dict()
+
+
+async def _open(svc: Services, session_id: str) -> None:
+    """A signed note takes no edits (its later changes are addenda)."""
+    record = await svc.db.run(svc.signed.record, session_id)
+    if record.signed:
+        raise SessionStateError(
+            f"the note of session {session_id} is signed and read-only: add an addendum"
+        )
 
 
 async def _notes(svc: Services, session_id: str) -> SessionNotes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -115,3 +115,30 @@ class NoteItemIn(BaseModel):
     kind: str = Field(pattern=rf"^({NOTE_KINDS})$")
     text: str = Field(min_length=1, max_length=2000)
     section: Literal["subjective", "objective", "assessment", "plan"] | None = None
+
+
+ELEMENT_NAME = r"^[a-z_]{1,40}$"
+
+
+class WaiversIn(BaseModel):
+    """Required elements deliberately not assessed (names, e.g. ``risk_assessment``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    elements: list[Annotated[str, Field(pattern=ELEMENT_NAME)]] = Field(max_length=20)
+
+
+class SignIn(BaseModel):
+    """Sign the note in one of its formats (what is signed is that rendering)."""
+
+    model_config = ConfigDict(extra="forbid")
+    format: Literal["soap", "dap", "birp"] = "soap"
+
+
+class AddendumIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+class CosignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str | None = Field(default=None, max_length=2000)  # an optional comment

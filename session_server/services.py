@@ -15,6 +15,7 @@ from session_server.db import Database
 from session_server.live import SessionHub
 from session_server.security.accounts import Accounts, Principal
 from session_server.security.audit import AuditLog
+from session_server.signed_notes import SignedNotes
 from session_server.store import Store
 from session_server.webrtc import WebRtcIngest
 
@@ -33,6 +34,7 @@ class Services:
     audit_log: AuditLog
     hub: SessionHub
     webrtc: WebRtcIngest
+    signed: SignedNotes
 
     async def audit(
         self, who: Principal | None, action: str, resource: str, outcome: str, detail: str = ""

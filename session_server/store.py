@@ -18,12 +18,14 @@ from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from companion.errors import not_found
+from companion.errors import SessionStateError, not_found
 from session_server.migrate import upgrade
 from session_server.models import (
     Client,
     ConsentRow,
     EventRow,
+    NoteRecordRow,
+    NoteVersionRow,
     Practice,
     SegmentRow,
     SessionRow,
@@ -31,6 +33,7 @@ from session_server.models import (
     VoiceProfileRow,
     client_label_place,
     event_place,
+    note_version_place,
     segment_place,
     totp_place,
     utcnow,
@@ -364,8 +367,12 @@ class Store:
         text: str | None = None,
     ) -> None:
         """Correct a stored segment after the fact (speaker, role; words and text if given),
-        re-encrypted in place. The segment's event stays as it was published."""
+        re-encrypted in place. The segment's event stays as it was published. A signed
+        note's transcript is read-only."""
         with Session(self.engine) as db, db.begin():
+            record = db.get(NoteRecordRow, session_id)
+            if record is not None and record.state == "signed":
+                raise SessionStateError(f"the note of session {session_id} is signed")
             row = db.get(SegmentRow, segment_id)
             if row is None or row.session_id != session_id:
                 raise not_found("segment", segment_id)
@@ -429,7 +436,14 @@ class Store:
 
     def reencrypt_all(self) -> dict[str, int]:
         """Re-encrypt every PHI value under the active key (after ``KeyRing.rotate``)."""
-        counts = {"clients": 0, "events": 0, "segments": 0, "users": 0, "voice_profiles": 0}
+        counts = {
+            "clients": 0,
+            "events": 0,
+            "segments": 0,
+            "users": 0,
+            "voice_profiles": 0,
+            "note_versions": 0,
+        }
         k = self.keys
         with Session(self.engine) as db, db.begin():
             for c in db.scalars(select(Client)):
@@ -452,6 +466,10 @@ class Store:
                 ctx = voice_place(v.user_id)
                 v.vector_enc = k.encrypt(k.decrypt(v.vector_enc, ctx), ctx)
                 counts["voice_profiles"] += 1
+            for n in db.scalars(select(NoteVersionRow)):
+                ctx = note_version_place(n.session_id, n.version)
+                n.body_enc = k.encrypt(k.decrypt(n.body_enc, ctx), ctx)
+                counts["note_versions"] += 1
         return counts
 
 

@@ -4,6 +4,8 @@
 
 * ``GET /``        the side-panel (``static/index.html``): sign in, choose a client and
   session, record consent, capture the microphone, follow the live transcript;
+* ``GET /review``  the review page (``static/review.html``): after the session, check the
+  draft against the transcript, sign, add addenda, export;
 * ``GET /bridge``  the Doxy.me bridge (``static/bridge.html``): the therapist's microphone
   and the call tab's audio as two labelled tracks of one peer connection;
 * ``/static/*``    the stylesheet and JavaScript modules.
@@ -49,11 +51,16 @@ def _page(name: str) -> FileResponse:
 
 
 def mount(app: FastAPI) -> None:
-    """Serve the side-panel at ``/``, the bridge at ``/bridge`` and ``/static/*``."""
+    """Serve the side-panel at ``/``, the review page at ``/review``, the bridge at
+    ``/bridge`` and ``/static/*``."""
 
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     async def side_panel() -> FileResponse:
         return _page("index.html")
+
+    @app.api_route("/review", methods=["GET", "HEAD"], include_in_schema=False)
+    async def review() -> FileResponse:
+        return _page("review.html")
 
     @app.api_route("/bridge", methods=["GET", "HEAD"], include_in_schema=False)
     async def bridge() -> FileResponse:

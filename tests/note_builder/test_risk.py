@@ -555,3 +555,76 @@ def test_no_sentence_text_reaches_the_logs(caplog: pytest.LogCaptureFixture) -> 
         plan_indicators(text)
         screening_kind(text)
     assert all("pills" not in r.getMessage() for r in caplog.records)
+
+
+# Broader coverage: phrasings and contexts beyond the labelled set (none of its rows).
+GENERALISATION_CASES = [
+    # passive ideation, C-SSRS wordings, preparation
+    ("I can't go on like this anymore, I really can't.", CLIENT, [f"{SI}:current"]),
+    ("There's no point living if it always feels like this.", CLIENT, [f"{SI}:current"]),
+    ("I've been wishing I could just disappear forever.", CLIENT, [f"{SI}:current"]),
+    ("I know exactly how I'd do it.", CLIENT, [f"{SI}:current"]),
+    ("I wrote a note last night.", CLIENT, [f"{SI}:current"]),
+    ("Last night I sat in the garage with the car running.", CLIENT, [f"{SI}:current"]),
+    ("I started giving away my stuff this week.", CLIENT, [f"{SI}:current"]),
+    ("I keep looking at the pills, thinking about taking them all.", CLIENT, [f"{SI}:current"]),
+    ("I'm kind of done with life at this point.", CLIENT, [f"{SI}:current"]),
+    ("My kids are the only reason I'm still here.", CLIENT, [f"{SI}:current"]),
+    ("what if I just wasn't here anymore", CLIENT, [f"{SI}:current"]),
+    ("No, I haven't had any thoughts of not wanting to be alive.", CLIENT, [f"{SI}:negated"]),
+    # self-harm slang and behaviours
+    ("I relapsed on sh this week.", CLIENT, [f"{SH}:current"]),
+    ("I've been pulling my hair out on purpose to feel something.", CLIENT, [f"{SH}:current"]),
+    ("I punched the wall on purpose till my knuckles split.", CLIENT, [f"{SH}:current"]),
+    ("I dug my nails into my arm till it bled.", CLIENT, [f"{SH}:current"]),
+    ("I cut deeper than usual on Friday.", CLIENT, [f"{SH}:current"]),
+    ("I got my hair cut yesterday.", CLIENT, []),
+    # homicidal ideation: revenge, victims named by a possessive, jokes
+    ("I bought a knife because I'm gonna get him back for what he did.", CLIENT, [f"{HI}:current"]),
+    ("I want to put my fist through his face.", CLIENT, [f"{HI}:current"]),
+    ("I've got this urge to hurt my stepson when he mouths off.", CLIENT, [f"{HI}:current"]),
+    (
+        "My cousin says he's going to kill my brother over the money.",
+        CLIENT,
+        [f"{HI}:other_person"],
+    ),
+    ("I swear I'm gonna kill my brother, he ate my leftovers [laughs]", CLIENT, []),
+    ("I'm gonna hurt her like she hurt me.", CLIENT, [f"{HI}:current"]),
+    # abuse and neglect: the speaker as the one who harms, dependents without care, dates
+    ("I've been hitting my partner when I drink.", CLIENT, [f"{AB}:current"]),
+    ("I haven't been giving grandma her meds.", CLIENT, [f"{AB}:current"]),
+    ("The kids have been alone at home all day while I'm at work.", CLIENT, [f"{AB}:current"]),
+    ("He forced me to do stuff I didn't want.", CLIENT, [f"{AB}:current"]),
+    ("My first husband hit me, but that was over twenty years ago.", CLIENT, [f"{AB}:historical"]),
+    ("The song just hits me every time.", CLIENT, []),
+    # substance danger
+    ("I drank too much and I shouldn't have driven that night.", CLIENT, [f"{SU}:current"]),
+    ("Last weekend I drove back from the bar pretty hammered.", CLIENT, [f"{SU}:current"]),
+    ("I'm still drinking even though I'm pregnant.", CLIENT, [f"{SU}:current"]),
+    (
+        "I haven't had a drink since yesterday and I'm scared of seizures.",
+        CLIENT,
+        [f"{SU}:current"],
+    ),
+    ("I woke up on the bathroom floor after drinking.", CLIENT, [f"{SU}:current"]),
+    ("I drove my drunk friend home.", CLIENT, []),
+    ("The power blacked out during the storm.", CLIENT, []),
+    ("I know that drunk driving is an issue.", CLIENT, []),
+    ("I had a shot of espresso before work.", CLIENT, []),
+]
+
+
+@pytest.mark.parametrize(("text", "role", "expected"), GENERALISATION_CASES)
+def test_generalisation(text: str, role: str | None, expected: list[str]) -> None:
+    assert summary(detect_risk(text, role)) == expected
+
+
+def test_a_past_dated_utterance_is_historical_unless_something_is_current() -> None:
+    dated = "My ex threatened to kill me if I left, but that was eight years ago."
+    assert [f.status for f in detect_risk(dated)] == ["historical"]
+    again = "My ex threatened to kill me years ago, and he did it again last week."
+    assert [f.status for f in detect_risk(again)] == ["current"]
+    now = "Years ago I tried to overdose. I want to die now."
+    assert [f.status for f in detect_risk(now)] == ["current"]
+    used_to = "I used to drink a lot and I drove drunk on Friday."
+    assert [f.status for f in detect_risk(used_to)] == ["current"]

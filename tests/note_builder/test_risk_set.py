@@ -14,7 +14,15 @@ from typing import Any
 
 import pytest
 
-from benchmarks.bench_risk import CONTEXTS, DATA, KINDS, keyword_predict, load_set, score
+from benchmarks.bench_risk import (
+    CONTEXTS,
+    DATA,
+    KINDS,
+    keyword_predict,
+    load_set,
+    score,
+    split_set,
+)
 
 csv.field_size_limit(1 << 30)
 SOURCE = re.compile(
@@ -115,3 +123,15 @@ def test_scorer_on_trivial_predictors(items: list[dict[str, Any]]) -> None:
     keyword = score(keyword_predict, items)
     assert 0.0 < keyword["overall"]["recall"] < 1.0
     assert keyword["overall"]["precision"] < 0.85
+
+
+def test_split_none_scores_a_set_with_its_own_ids_and_fields() -> None:
+    fresh = [
+        {"id": "x-1", "text": "I want to die", "label": "suicidal_ideation", "role": "client"},
+        {"id": "x-2", "text": "nice weather", "label": "none", "context": "smalltalk"},
+        {"id": "x-3", "text": "I drove drunk", "label": "substance_danger", "variant_of": "zz"},
+    ]
+    assert split_set(fresh, "none") == fresh
+    result = score(keyword_predict, split_set(fresh, "none"))
+    assert result["n"] == 3 and result["positives"] == 2
+    assert result["fp_rate_by_context"]["smalltalk"]["n"] == 1

@@ -112,10 +112,22 @@ export class NoteDraftView {
   /**
    * @param {{container: HTMLElement, empty?: HTMLElement, error: HTMLElement,
    *          rejected: HTMLDetailsElement, rejectedList: HTMLElement,
-   *          rejectedCount: HTMLElement, actions: NoteActions}} parts
+   *          rejectedCount: HTMLElement, actions: NoteActions,
+   *          onEvidence?: (item: object) => void}} parts
    */
-  constructor({ container, empty, error, rejected, rejectedList, rejectedCount, actions }) {
+  constructor({
+    container,
+    empty,
+    error,
+    rejected,
+    rejectedList,
+    rejectedCount,
+    actions,
+    onEvidence,
+  }) {
     Object.assign(this, { container, error, rejected, rejectedList, rejectedCount, actions });
+    /** Called with an item when its "Show in transcript" button is pressed (review page). */
+    this.onEvidence = onEvidence ?? null;
     this.emptyEl = empty ?? null;
     this.editable = false;
     this.serial = 0; // element ids
@@ -339,6 +351,13 @@ export class NoteDraftView {
       node.append(details);
     }
     const buttons = el('div', { className: 'note-actions' });
+    if (this.onEvidence && item.evidence.length) {
+      const attrs = { type: 'button', 'aria-describedby': textId };
+      const show = el('button', { text: 'Show in transcript', attrs });
+      show.dataset.action = 'evidence';
+      show.addEventListener('click', () => this.onEvidence(item));
+      buttons.append(show);
+    }
     const button = (label, action, onClick, disabled = false) => {
       const attrs = { type: 'button', 'aria-describedby': textId };
       const b = el('button', { text: label, attrs });

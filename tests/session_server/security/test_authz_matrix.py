@@ -61,6 +61,8 @@ OPEN = "OPEN"  # the WebSocket was accepted and stayed open until the caller clo
 NO_SPEAKER = "NO_SPEAKER"
 # The owner's edit of an item that the session's draft does not hold: 404 naming the item.
 NO_ITEM = "NO_ITEM"
+# A version of a note that is not signed yet: 404 naming the note version.
+NO_VERSION = "NO_VERSION"
 
 # anon: no credentials; owner: clinician A, who owns the records; peer: clinician B;
 # sup: A's supervisor; other_sup: a supervisor of nobody here; biller; admin: the
@@ -83,6 +85,7 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "GET /redoc":                           row(200,  200,  200,  200,  200,  200,  200,  200),
     "GET /":                                row(200,  200,  200,  200,  200,  200,  200,  200),
     "GET /bridge":                          row(200,  200,  200,  200,  200,  200,  200,  200),
+    "GET /review":                          row(200,  200,  200,  200,  200,  200,  200,  200),
     "Mount /static":                        row(200,  200,  200,  200,  200,  200,  200,  200),
     "POST /v1/auth/login":                  row(401,  200,  200,  200,  200,  200,  200,  200),
     "POST /v1/auth/token":                  row(401,  200,  200,  200,  200,  200,  200,  200),
@@ -122,6 +125,28 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
                                      row(401, NO_ITEM, 404, 403, 403, 403, 403, 403),
     "POST /v1/sessions/{session_id}/note/items":
                                      row(401, 201,  404,  403,  403,  403,  403,  403),
+    # After the session (probed on the running session, whose note is not signed: 409
+    # where the caller got past the access check). Only the treating clinician waives
+    # and signs; a supervisor adds addenda and co-signs; reading needs PHI access.
+    "GET /v1/reviews":                      row(401,  SEES, MISS, SEES, MISS, 403,  403,  403),
+    "PUT /v1/sessions/{session_id}/note/waivers":
+                                     row(401, 200,  404,  403,  403,  403,  403,  403),
+    "POST /v1/sessions/{session_id}/note/sign":
+                                     row(401, 409,  404,  403,  403,  403,  403,  403),
+    "POST /v1/sessions/{session_id}/note/addenda":
+                                     row(401, 409,  404,  409,  404,  403,  403,  403),
+    "POST /v1/sessions/{session_id}/note/cosign":
+                                     row(401, 403,  403,  409,  404,  403,  403,  403),
+    "GET /v1/sessions/{session_id}/note/versions":
+                                     row(401, 200,  404,  200,  404,  403,  403,  404),
+    "GET /v1/sessions/{session_id}/note/versions/{version}":
+                                     row(401, NO_VERSION, 404, NO_VERSION, 404, 403, 403, 404),
+    "GET /v1/sessions/{session_id}/note/export.txt":
+                                     row(401, 409,  404,  409,  404,  403,  403,  404),
+    "GET /v1/sessions/{session_id}/note/export.pdf":
+                                     row(401, 409,  404,  409,  404,  403,  403,  404),
+    "GET /v1/sessions/{session_id}/note/export.fhir.json":
+                                     row(401, 409,  404,  409,  404,  403,  403,  404),
     # The caller's own voice profile: clinicians only (the PUT enrols a real recording).
     "PUT /v1/me/voice-profile":             row(401,  200,  200,  403,  403,  403,  403,  403),
     "GET /v1/me/voice-profile":             row(401,  200,  200,  403,  403,  403,  403,  403),
@@ -404,6 +429,7 @@ for _route in ["GET /healthz", "GET /openapi.json", "GET /docs", "GET /docs/oaut
 plain("GET /redoc")
 plain("GET /")
 plain("GET /bridge")
+plain("GET /review")
 
 
 @probe("Mount /static")
@@ -471,6 +497,32 @@ async def _edit_item(w: World, caller: str, rid: str) -> Outcome:
 
 
 plain("GET /v1/webrtc/config")
+plain(
+    "PUT /v1/sessions/{session_id}/note/waivers",
+    lambda w, _: {"elements": ["next_appointment"]},
+)
+plain("POST /v1/sessions/{session_id}/note/sign", lambda w, _: {"format": "soap"})
+plain("POST /v1/sessions/{session_id}/note/addenda", lambda w, _: {"text": "Late entry."})
+plain("POST /v1/sessions/{session_id}/note/cosign", lambda w, _: {})
+plain("GET /v1/sessions/{session_id}/note/versions")
+for _export in ("txt", "pdf", "fhir.json"):
+    plain(f"GET /v1/sessions/{{session_id}}/note/export.{_export}")
+
+
+@probe("GET /v1/sessions/{session_id}/note/versions/{version}")
+async def _version(w: World, caller: str, rid: str) -> Outcome:
+    r = await w.http(caller, "GET", f"/v1/sessions/{w.session_id}/note/versions/1", rid)
+    if r.status_code == 404 and "note version" in r.json().get("detail", ""):
+        return NO_VERSION
+    return r.status_code
+
+
+@probe("GET /v1/reviews")
+async def _reviews(w: World, caller: str, rid: str) -> Outcome:
+    r = await w.http(caller, "GET", "/v1/reviews", rid)
+    if r.status_code != 200:
+        return r.status_code
+    return SEES if w.ended_id in {s["session_id"] for s in r.json()} else MISS
 
 
 async def _offer(w: World, session_id: str, caller: str, rid: str, sdp: str = "") -> Outcome:
