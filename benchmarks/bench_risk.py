@@ -135,8 +135,12 @@ def split_of(group: str) -> str:
 
 
 def split_set(items: Sequence[dict[str, Any]], split: str) -> list[dict[str, Any]]:
-    """The rows of one split (``dev``, ``test`` or ``all``), in file order."""
-    if split == "all":
+    """The rows of one split (``dev``, ``test``, ``all`` or ``none``), in file order.
+
+    ``none`` and ``all`` are every row: ``none`` is for a set that has no dev/test split
+    (a held-out set written apart, whose ids need not follow this set's).
+    """
+    if split in ("all", "none"):
         return list(items)
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}")
@@ -188,7 +192,10 @@ def score(predict: Predict, items: Sequence[dict[str, Any]]) -> dict[str, Any]:
     began = time.perf_counter()
     for item in items:
         predicted = {k for k in predict(item["text"], item.get("role", "client")) if k in KINDS}
-        label, context = item["label"], item["context"]
+        label = item["label"]
+        # A set written apart may leave out the context or the source (or name a context
+        # of its own): negatives are then counted under what they give, else "benign".
+        context = item.get("context") or ("current" if label in KINDS else "benign")
         allowed = {label, *item.get("also", [])}
         wrong = sorted(predicted - allowed)
         for kind in wrong:
@@ -199,10 +206,11 @@ def score(predict: Predict, items: Sequence[dict[str, Any]]) -> dict[str, Any]:
             tp[label] += hit
             fn[label] += not hit
             missed = not hit
-            origin = "variant" if item["source"] == "variant" else "real"
+            origin = "variant" if item.get("source") == "variant" else "real"
             found[origin][0] += hit
             found[origin][1] += 1
         else:
+            flagged.setdefault(context, [0, 0])
             flagged[context][0] += bool(predicted)
             flagged[context][1] += 1
         if missed or wrong:
@@ -279,9 +287,12 @@ def print_errors(name: str, result: dict[str, Any]) -> None:
 
 def print_split_summary(by_split: dict[str, dict[str, dict[str, Any]]]) -> None:
     """One line per split and system: micro P/R/F1, then per-kind P/R (aggregates only)."""
-    print("\nby split (group = root of the variant_of chain; crc32(group) even -> dev):")
+    if set(by_split) == {"all"}:
+        print("\nwhole set (no dev/test split):")
+    else:
+        print("\nby split (group = root of the variant_of chain; crc32(group) even -> dev):")
     short = {k: "".join(w[0] for w in k.split("_")).upper() for k in KINDS}
-    for split in (*SPLITS, "all"):
+    for split in (s for s in (*SPLITS, "all") if s in by_split):
         for name, result in by_split[split].items():
             o = result["overall"]
             kinds = " ".join(
@@ -300,10 +311,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--set", type=Path, default=DATA, help="the labelled JSONL set")
     parser.add_argument(
         "--split",
-        choices=("dev", "test", "all"),
+        choices=("dev", "test", "all", "none"),
         default="dev",
         help="list the misclassified ids of this split only (default dev, so that the test "
-        "split is seen only as aggregates unless asked for; the tables show all three)",
+        "split is seen only as aggregates unless asked for; the tables show all three); "
+        "'none': the set has no split (e.g. a held-out set with its own ids): score and list "
+        "every row, with no dev/test lines",
     )
     parser.add_argument(
         "--baseline-errors", action="store_true", help="also list the keyword baseline's errors"
@@ -311,7 +324,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     items = load_set(args.set)
     positives = sum(1 for i in items if i["label"] in KINDS)
-    real = sum(1 for i in items if i["source"] != "variant")
+    real = sum(1 for i in items if i.get("source") != "variant")
     print(
         f"risk detection: {len(items)} utterances ({positives} current risk, "
         f"{len(items) - positives} not; {real} real, {len(items) - real} written variants)"
@@ -346,11 +359,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"recall {ratio(det['recall'], kw['recall'])}"
         )
     by_split: dict[str, dict[str, dict[str, Any]]] = {"all": results}
-    for split in SPLITS:
-        part = split_set(items, split)
-        by_split[split] = {name: score(predict, part) for name, predict in systems.items()}
+    if args.split != "none":
+        for split in SPLITS:
+            part = split_set(items, split)
+            by_split[split] = {name: score(predict, part) for name, predict in systems.items()}
     print_split_summary(by_split)
-    shown = by_split[args.split]
+    shown = by_split["all" if args.split == "none" else args.split]
     if "detector" in shown:
         print_errors(f"detector [{args.split}]", shown["detector"])
     if args.baseline_errors or "detector" not in shown:
