@@ -21,7 +21,7 @@ from playwright.async_api import Page, Playwright, expect
 
 from benchmarks.sessions import render_session, session_ids
 from tests.conftest import silence
-from tests.e2e.helpers import PageWatch, close_quietly, launch, poll, screenshot, sign_in
+from tests.e2e.helpers import ARTIFACTS, PageWatch, close_quietly, launch, poll, screenshot, sign_in
 from tests.session_server.helpers import end_session, http_client, new_session, stream
 
 SECONDS = 60.0
@@ -38,6 +38,16 @@ async def _replayed_session(url: str) -> str:
     )
     await end_session(url, sid)
     return sid
+
+
+async def _keep_exports(url: str, sid: str) -> None:
+    """The signed note's exports, beside the screenshots (samples for the record)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    async with http_client(url) as http:
+        for ext in ("txt", "pdf", "fhir.json"):
+            r = await http.get(f"/v1/sessions/{sid}/note/export.{ext}")
+            assert r.status_code == 200, r.text
+            (ARTIFACTS / f"review-export.{ext}").write_bytes(r.content)
 
 
 async def _review(page: Page) -> dict[str, Any]:
@@ -157,6 +167,7 @@ async def test_review_edit_reject_sign_and_addendum(
             assert href and href.startswith(f"/v1/sessions/{sid}/note/export.")
         await expect(page.locator(f"#signed-list button[data-session-id='{sid}']")).to_be_visible()
         await screenshot(page, "review-signed")
+        await _keep_exports(server, sid)
         watch.check()
     finally:
         await close_quietly(context)
