@@ -780,7 +780,10 @@ _ABUSE = [
     *_targets(
         ABUSE_NEGLECT,
         "sexual",
-        r"(?:raped|rapes|rape|molest(?:s|ed|ing)?|sexually (?:abused|assaulted|touched|harassed)|"
+        # "rape" alone is a topic ("rape is awful") or a mis-heard word; the act needs a
+        # victim or an attempt.
+        r"(?:raped|(?:rapes|rape|raping) (?:me|her|him|us|{KIDS}|{SIBLING})|(?:tried|trying|"
+        r"try|tries) to rape|molest(?:s|ed|ing)?|sexually (?:abused|assaulted|touched|harassed)|"
         r"groped|gropes|fondl(?:e|es|ed|ing)|sexual abuse|sexual assault)",
         r"forc(?:ed|es|ing) (?:himself|herself|themselves) (?:on|onto) (?:me|her|my \w+|{KIDS})",
         r"(?P<cue>(?:touches|touched|touching|touch) (?:me|you|{KIDS}|"

@@ -40,6 +40,18 @@ async def _replayed_session(url: str) -> str:
     return sid
 
 
+# Controls a screen reader could not name: form fields without a label, buttons and links
+# without text or aria-label (hidden ones aside).
+UNLABELLED = """[...document.querySelectorAll('input, select, textarea, button, a[href]')]
+  .filter((n) => n.getClientRects().length > 0)
+  .filter((n) => {
+    if (n.getAttribute('aria-label') || n.getAttribute('aria-labelledby')) return false;
+    if (['INPUT', 'SELECT', 'TEXTAREA'].includes(n.tagName)) return !(n.labels?.length);
+    return !n.textContent.trim();
+  })
+  .map((n) => n.outerHTML.slice(0, 80))"""
+
+
 async def _keep_exports(url: str, sid: str) -> None:
     """The signed note's exports, beside the screenshots (samples for the record)."""
     ARTIFACTS.mkdir(exist_ok=True)
@@ -129,6 +141,7 @@ async def test_review_edit_reject_sign_and_addendum(
         await poll(page, "window.companion.review().blocking.length === 0", "nothing missing")
         await expect(page.locator("#sign-blockers")).to_have_attribute("data-ready", "true")
         await screenshot(page, "review-ready")
+        assert await page.evaluate(UNLABELLED) == [], "every control has an accessible name"
 
         # Sign with the keyboard.
         await page.focus("#sign-button")

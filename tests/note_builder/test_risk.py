@@ -597,6 +597,11 @@ GENERALISATION_CASES = [
     ("He forced me to do stuff I didn't want.", CLIENT, [f"{AB}:current"]),
     ("My first husband hit me, but that was over twenty years ago.", CLIENT, [f"{AB}:historical"]),
     ("The song just hits me every time.", CLIENT, []),
+    # "rape" as a topic, or a word the recognizer mis-heard, is no finding; the act is
+    ("I'm rape, I am a pen but I don't smoke it more", CLIENT, []),
+    ("We talked about rape culture in class.", CLIENT, []),
+    ("He tried to rape me on Saturday.", CLIENT, [f"{AB}:current"]),
+    ("My stepdad rapes my sister.", CLIENT, [f"{AB}:current"]),
     # substance danger
     ("I drank too much and I shouldn't have driven that night.", CLIENT, [f"{SU}:current"]),
     ("Last weekend I drove back from the bar pretty hammered.", CLIENT, [f"{SU}:current"]),
