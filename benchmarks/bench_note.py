@@ -15,7 +15,8 @@ lacks support, what the required-element tracker finds, and how long an update t
 * Update latency: the engine's time per final segment (p50/p95/max), single-threaded
   as the service runs it, beside the time of the embedding call alone.
 
-``--sessions N`` limits the AnnoMI sessions (default all).
+``--sessions N`` limits the AnnoMI sessions (default all). ``--split train`` scores
+ACI-Bench train instead (tune there; report valid). ``--aci-only`` skips AnnoMI.
 """
 
 from __future__ import annotations
@@ -126,8 +127,8 @@ def print_rouge_table(rows: dict[str, dict[str, dict[str, float]]]) -> None:
             print(f"  {system:<44} {part:<20} {r1:6.2f} {r2:6.2f} {rl:7.2f}")
 
 
-def bench_aci(latencies: list[float]) -> tuple[int, int, int, int]:
-    encounters = aci_encounters(testdata(), "valid")
+def bench_aci(latencies: list[float], split: str = "valid") -> tuple[int, int, int, int]:
+    encounters = aci_encounters(testdata(), split)
     ours_note, ours_items, first, whole = [], [], [], []
     parts: dict[str, list[dict[str, float]]] = {d: [] for d in DIVISIONS}
     items = bare = failing = dropped = 0
@@ -157,7 +158,8 @@ def bench_aci(latencies: list[float]) -> tuple[int, int, int, int]:
         bare += b
         failing += f
         dropped += engine.dropped
-    print(f"ACI-Bench valid: {len(encounters)} encounters (ROUGE F1 × 100)")
+    print(f"ACI-Bench {split}: {len(encounters)} encounters (ROUGE F1 × 100)")
+    print(f"  items per encounter: {items / max(len(encounters), 1):.1f}")
     table = {
         "ours: rendered SOAP note": {"whole": mean_scores(ours_note)},
         "ours: items only": {"whole": mean_scores(ours_items)},
@@ -207,13 +209,16 @@ def bench_annomi(limit: int | None, latencies: list[float]) -> tuple[int, int, i
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sessions", type=int, default=None)
+    parser.add_argument("--split", choices=("train", "valid"), default="valid")
+    parser.add_argument("--aci-only", action="store_true", help="skip the AnnoMI sessions")
     args = parser.parse_args(argv)
     latencies: list[float] = []
     t = time.perf_counter()
-    a = bench_aci(latencies)
-    m = bench_annomi(args.sessions, latencies)
+    a = bench_aci(latencies, args.split)
+    m = (0, 0, 0, 0) if args.aci_only else bench_annomi(args.sessions, latencies)
     items, bare, failing, dropped = (x + y for x, y in zip(a, m, strict=True))
-    print("Grounding (ACI-Bench valid + AnnoMI):")
+    where = f"ACI-Bench {args.split}" + ("" if args.aci_only else " + AnnoMI")
+    print(f"Grounding ({where}):")
     print(f"  items {items}; without evidence {bare}; failing the check {failing} (target 0)")
     print(f"  candidates dropped by the check before they were shown: {dropped}")
     lat = sorted(latencies)

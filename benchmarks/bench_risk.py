@@ -174,6 +174,29 @@ def detector_predict() -> Predict | None:
     return predict
 
 
+def second_opinion_predict() -> Predict | None:
+    """Rules ∪ model (``note_builder.risk_model.detect_risk_with_model``), the embedding
+    computed here with the shared encoder; None (reason printed) when it does not load."""
+    try:
+        from note_builder import risk, risk_model
+        from note_builder.embeddings import shared_encoder
+    except Exception as e:
+        print(f"second opinion: note_builder.risk_model not importable ({type(e).__name__})")
+        return None
+    risk.warm_up()
+    encoder = shared_encoder()
+    encoder.warm_up()
+    model = risk_model.shared_risk_model()
+    model.thresholds  # read the weights outside the timed loop  # noqa: B018
+
+    def predict(text: str, role: str | None = "client") -> set[str]:
+        vector = encoder.encode([text])[0]
+        found = risk_model.detect_risk_with_model(text, role, vector, model=model)
+        return {f.kind for f in found if f.current}
+
+    return predict
+
+
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     p = tp / (tp + fp) if tp + fp else (1.0 if tp + fn == 0 else 0.0)
     r = tp / (tp + fn) if tp + fn else 1.0
@@ -321,6 +344,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--baseline-errors", action="store_true", help="also list the keyword baseline's errors"
     )
+    parser.add_argument(
+        "--second-opinion",
+        action="store_true",
+        help="also score rules ∪ model (note_builder.risk_model), as 'detector+model'",
+    )
     args = parser.parse_args(argv)
     items = load_set(args.set)
     positives = sum(1 for i in items if i["label"] in KINDS)
@@ -333,6 +361,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     detector = detector_predict()
     if detector is not None:
         systems["detector"] = detector
+    if args.second_opinion and (union := second_opinion_predict()) is not None:
+        systems["detector+model"] = union
     systems["keyword baseline"] = keyword_predict
     systems["always none"] = none_predict
     results = {name: score(predict, items) for name, predict in systems.items()}

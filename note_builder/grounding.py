@@ -11,7 +11,10 @@ For an item the companion suggests (and has not been edited by the clinician):
    intervention) is re-derived from its quotes by the same extractor, and the detail
    must come out the same: a number, a date or a finding cannot drift from what was said.
 
-Negations are content words: "not" in an item must be in its evidence.
+Negations are content words: "not" in an item must be in its evidence. A question and
+the client's short "no" to it ("nope", "not really") may be reported as "Client reported
+no ..." ("no" is allowed there without being said), and such a report must keep the
+denial.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any
 
 from companion.errors import UngroundedError
 from note_builder.model import Item
-from note_builder.phrasing import FRAME_WORDS, KIND_WORDS, words
+from note_builder.phrasing import FRAME_WORDS, KIND_WORDS, answer_polarity, words
 
 TIME_SLACK_S = 0.05
 
@@ -178,6 +181,18 @@ def negations(text: str) -> int:
     return sum(1 for w in words(text) if w in NEGATIONS or w.endswith("n't"))
 
 
+DENIAL_WORDS = frozenset(["no"])
+
+
+def denied_answer(quotes: list[str]) -> bool:
+    """A question and the client's short "no" to it: an item's only two quotes."""
+    return (
+        len(quotes) == 2
+        and quotes[0].rstrip().endswith("?")
+        and answer_polarity(quotes[-1]) == "no"
+    )
+
+
 def check_item(item: Item, segments: Mapping[str, SegmentText]) -> None:
     """Raise :class:`UngroundedError` unless the item is grounded (see the module)."""
     if item.author == "clinician" or item.status == "retracted":
@@ -203,6 +218,11 @@ def check_item(item: Item, segments: Mapping[str, SegmentText]) -> None:
         if extra is None:
             raise UngroundedError(f"item {item.id}: its {item.kind} is not in its evidence")
         allowed = frozenset(words(" ".join(extra)))
+    denial = denied_answer(quotes)
+    if denial:
+        allowed |= DENIAL_WORDS
+        if negations(item.text) == 0 and not DENIAL_WORDS & set(words(item.text)):
+            raise UngroundedError(f"item {item.id} drops the denial of its evidence")
     said = {stem(w) for w in words(" ".join(quotes))}
     unsupported = [
         w for w in content_words(item.text, item.kind) if w not in allowed and stem(w) not in said

@@ -103,7 +103,7 @@ THERAPIST_EXAMPLES: Mapping[str, tuple[str, ...]] = {
     ),
 }
 # A sentence shorter than this (in words) is not note-worthy on its own.
-MIN_WORDS = 5
+MIN_WORDS = 3
 
 HOMEWORK_CUE = re.compile(
     r"\b(homework|this week,? (?:i'?d like you to|try)|between now and (?:next|our next)|"

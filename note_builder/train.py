@@ -7,6 +7,8 @@
 * ``soap``: ACI-Bench train and MTS-Dialog training sentences, weakly labelled
   (``soap_examples``: each sentence aligned to its own reference note), never the validation sets.
 * ``interventions``: every AnnoMI therapist utterance (the benchmark does its own CV).
+* ``risk``: the risk second opinion, ``note_builder.risk_model.train`` (its own data and
+  grouped CV; also ``python -m note_builder.risk_model --train``).
 
 Deterministic: fixed folds, lbfgs (no randomness), the encoder in inference mode. The
 numpy TF-IDF is checked against scikit-learn's on ~600 training texts per model, and a few
@@ -472,10 +474,18 @@ def train_interventions(enc: SentenceEncoder, select: bool) -> None:
     export("interventions", vec, model, INTERVENTIONS, probes, probe_x, texts)
 
 
+def train_risk(enc: SentenceEncoder, select: bool) -> None:
+    """The risk second opinion (``note_builder.risk_model``): ``risk_head`` and its CV."""
+    from note_builder.risk_model import train
+
+    train(enc, select)
+
+
 TRAINERS: dict[str, Callable[[SentenceEncoder, bool], None]] = {
     "headers": train_headers,
     "soap": train_soap,
     "interventions": train_interventions,
+    "risk": train_risk,
 }
 
 

@@ -57,6 +57,7 @@ class SessionNotes:
         self.lost = 0  # finals the full queue could not take
         self.failed = 0  # steps that raised
         self.locked = False  # signed: the draft takes no more edits
+        self._alerted: set[str] = set()  # second-opinion alerts already sent
 
     def restore(self, events: list[dict[str, Any]], segments: list[dict[str, Any]]) -> None:
         """The draft and transcript so far (a session reopened after a restart)."""
@@ -139,6 +140,10 @@ class SessionNotes:
         """Emit the items that changed (one ``note.patch`` per section, in order) and the
         required elements when they changed."""
         extra = {"source_segment": source} if source else {}
+        for alert in update.alerts:
+            if alert["id"] not in self._alerted:  # a re-read segment alerts once
+                self._alerted.add(alert["id"])
+                await self._emit("risk.alert", alert)
         for section in SECTIONS:
             items = [i.to_dict() for i in update.items if i.section == section]
             if items:

@@ -194,3 +194,106 @@ def test_clinician_edits_and_items() -> None:
     assert changed is not None and engine.draft.elements["plan"].present
     for fmt in ("soap", "dap", "birp"):
         assert "Continue weekly CBT." in render(engine.draft, fmt)
+
+
+def qa_engine(said: list[tuple[str, str, str]]) -> NoteEngine:
+    engine = NoteEngine(context())
+    for n, (sid, role, text) in enumerate(said):
+        engine.add_segment(Segment(sid, text, n * 5.0, n * 5.0 + 4.0, role))
+    return engine
+
+
+def test_a_question_and_a_short_no_become_one_grounded_report() -> None:
+    engine = qa_engine(
+        [
+            ("t1", "therapist", "Okay. And any chest pain or shortness of breath?"),
+            ("c1", "client", "No."),
+        ]
+    )
+    qa = [i for i in engine.draft.live_items() if i.detail.get("question_answer")]
+    assert [i.text for i in qa] == ["Client reported no chest pain or shortness of breath."]
+    assert qa[0].kind == "report" and qa[0].section == "subjective"
+    assert qa[0].detail["question_answer"] == "no"
+    assert [e.segment_id for e in qa[0].evidence] == ["t1", "c1"]
+    assert [e.quote for e in qa[0].evidence] == [
+        "And any chest pain or shortness of breath?",
+        "No.",
+    ]
+    check_all(qa, texts_of(engine))
+    assert engine.dropped == 0
+    # The question alone is not an item: the answer says what the note needs.
+    others = [i for i in engine.draft.live_items() if i.kind != "intervention" and i not in qa]
+    assert not others
+
+
+def test_a_question_and_a_short_yes_report_in_the_clients_voice() -> None:
+    engine = qa_engine(
+        [
+            ("t1", "therapist", "So you're avoiding the salty foods like we talked about?"),
+            ("c1", "client", "Yes."),
+            ("t2", "therapist", "Do you smoke?"),
+            ("c2", "client", "No, I don't."),
+        ]
+    )
+    texts = sorted(i.text for i in engine.draft.live_items() if i.detail.get("question_answer"))
+    # A "no" to a question about what the client does is left out: "they do not smoke"
+    # would need a "not" the client never said.
+    assert texts == ["Client reported they are avoiding the salty foods like we talked about."]
+    check_all(engine.draft.live_items(), texts_of(engine))
+    assert engine.dropped == 0
+
+
+def test_no_question_answer_report_for_open_questions_long_answers_or_screening() -> None:
+    engine = qa_engine(
+        [
+            ("t1", "therapist", "How are you feeling today?"),
+            ("c1", "client", "Good."),
+            ("t2", "therapist", "Any headaches?"),
+            ("c2", "client", "Yes, I get them every morning when I wake up and they last hours."),
+            ("t3", "therapist", "Have you had any thoughts of killing yourself?"),
+            ("c3", "client", "No."),
+            ("t4", "therapist", "Can you lift your arm for me?"),
+            ("c4", "client", "Yes."),
+        ]
+    )
+    assert not [i for i in engine.draft.live_items() if i.detail.get("question_answer")]
+    risks = [i for i in engine.draft.live_items() if i.kind == "risk"]
+    assert [i.detail.get("question_answer") for i in risks] == [None]  # the screening item, only
+    assert risks[0].detail["screen"] == "suicidal_ideation"
+
+
+def test_withdrawing_the_answer_retracts_the_question_answer_report() -> None:
+    engine = qa_engine([("t1", "therapist", "Any fever or chills?"), ("c1", "client", "Nope.")])
+    item = next(i for i in engine.draft.live_items() if i.detail.get("question_answer"))
+    assert item.text == "Client reported no fever or chills."
+    update = engine.retract_segment("c1")
+    assert [i.status for i in update.items if i.id == item.id] == ["retracted"]
+    assert not engine.draft.items[item.id].live
+
+
+def test_clinician_statements_are_note_lines_without_filler_or_second_person() -> None:
+    engine = NoteEngine(context())
+    text = "Okay, so I want to go ahead and prescribe you meloxicam 15 milligrams once a day."
+    engine.add_segment(Segment("t1", text, 0.0, 5.0, "therapist"))
+    items = [i for i in engine.draft.live_items() if i.kind != "intervention"]
+    assert [i.text for i in items] == ["Prescribe them meloxicam 15 milligrams once a day."]
+    assert items[0].section == "plan"
+    check_all(items, texts_of(engine))
+
+
+def test_the_risk_model_adds_alerts_but_no_risk_items() -> None:
+    """A phrasing the rules do not know raises a lower-confidence alert from the model,
+    quoting the sentence; the note gets no risk statement from it (only a rule, which the
+    grounding check can re-run, makes one), and the therapist's words never alert."""
+    text = "Honestly the world would keep spinning fine without me in it."
+    assert not quick_alerts(Segment("c1", text, 0.0, 4.0, "client"))
+    engine = NoteEngine(context())
+    update = engine.add_segment(Segment("c1", text, 0.0, 4.0, "client"))
+    assert [a["kind"] for a in update.alerts] == ["suicidal_ideation"]
+    alert = update.alerts[0]
+    assert alert["source"] == "model" and alert["severity"] == "moderate"
+    assert "lower confidence" in alert["text"]
+    assert alert["evidence"][0]["quote"] in text and alert["evidence"][0]["segment_id"] == "c1"
+    assert not [i for i in engine.draft.live_items() if i.kind == "risk"]
+    therapist = engine.add_segment(Segment("t1", text, 5.0, 9.0, "therapist"))
+    assert therapist.alerts == []

@@ -162,3 +162,50 @@ def test_patches_fold_idempotently_and_never_roll_back() -> None:
     assert apply_event(draft, events[1])
     assert not apply_event(draft, events[0]), "an older version must not replace a newer"
     assert draft.items["i1"].version == 2
+
+
+QA = {
+    "q": SegmentText("Do you have any chest pain?", 0.0, 2.0),
+    "a": SegmentText("No.", 2.5, 3.0),
+    "y": SegmentText("Yeah.", 2.5, 3.0),
+}
+
+
+def qa_item(text: str, answer: str = "a") -> Item:
+    evidence = tuple(Evidence(k, QA[k].start, QA[k].end, None, QA[k].text) for k in ("q", answer))
+    return Item(id="qa", kind="report", text=text, evidence=evidence)
+
+
+def test_a_question_and_its_no_may_be_reported_as_a_denial() -> None:
+    check_item(qa_item("Client reported no chest pain."), QA)
+    with pytest.raises(UngroundedError):  # the denial must be kept
+        check_item(qa_item("Client reported chest pain."), QA)
+    with pytest.raises(UngroundedError):  # "no" only for a no
+        check_item(qa_item("Client reported no chest pain.", "y"), QA)
+    with pytest.raises(UngroundedError):  # "denied" is the risk items' word
+        check_item(qa_item("Client denied chest pain."), QA)
+    check_item(qa_item("Client reported chest pain.", "y"), QA)
+    with pytest.raises(UngroundedError):  # nothing the question did not ask
+        check_item(qa_item("Client reported no chest pain or fever."), QA)
+    # Nor may a "no" be added to a plain report.
+    with pytest.raises(UngroundedError):
+        check_item(item("Client reported no sleeping well.", ev("s1")), SEGMENTS)
+
+
+def test_answers_and_clinician_lines_are_phrased_from_their_words() -> None:
+    from note_builder.phrasing import answer_polarity, answered, clinician
+
+    assert answer_polarity("No, not really.") == "no"
+    assert answer_polarity("Mm-hmm.") == "yes"
+    assert answer_polarity("No, but I do get headaches every single morning now.") is None
+    assert (
+        answered("Any swelling in your legs?", "No.")
+        == "Client reported no swelling in their legs."
+    )
+    assert answered("How are you?", "Yes.") is None
+    assert answered("Have you been taking your medication?", "Yes, I have.") == (
+        "Client reported they have been taking their medication."
+    )
+    assert clinician("Um, I'd like to refer you to physical therapy.") == (
+        "Refer them to physical therapy."
+    )

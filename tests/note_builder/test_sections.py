@@ -151,7 +151,7 @@ def test_shipped_weights_are_small_and_free_of_pickles() -> None:
     for f in files:
         if f.suffix == ".npz":
             with np.load(Path(f), allow_pickle=False) as npz:
-                assert {"coef", "intercept", "idf"} <= set(npz.files)
+                assert {"coef", "intercept"} <= set(npz.files)
 
 
 def test_no_text_reaches_the_logs(
