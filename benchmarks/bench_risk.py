@@ -13,6 +13,14 @@ benign), ``source``, ``variant_of``, ``role`` (therapist|client, passed to the d
 ``also`` (further kinds the utterance also states: neither required nor counted as false
 positives).
 
+Blind sets, same format, each written by someone who saw neither the detector nor the
+other sets, and each used for one evaluation before it became training data:
+``risk_utterances_fresh.jsonl`` (243 rows; now in the model's training pool) and
+``risk_utterances_fresh2.jsonl`` (251 rows; never trained on). Score one with
+``--set PATH --split none``. ``--second-opinion`` adds "detector+model": the rules and
+the learned second opinion (:mod:`note_builder.risk_model`) together, as the service
+raises alerts.
+
 A prediction for an utterance is the set of kinds the detector reports with
 ``current=True``. Per kind and overall (micro): a positive is found when its label is in
 the prediction; every predicted kind other than the label (and ``also``) is a false
@@ -50,6 +58,7 @@ CONTEXTS = (
 )
 DATA = Path(__file__).resolve().parent / "data" / "risk_utterances.jsonl"
 SPLITS = ("dev", "test")
+WRITTEN = ("variant", "written")  # sources of rows written for a set (not real utterances)
 TARGET_RECALL = 0.95
 TARGET_PRECISION = 0.85
 
@@ -229,7 +238,7 @@ def score(predict: Predict, items: Sequence[dict[str, Any]]) -> dict[str, Any]:
             tp[label] += hit
             fn[label] += not hit
             missed = not hit
-            origin = "variant" if item.get("source") == "variant" else "real"
+            origin = "variant" if item.get("source") in WRITTEN else "real"
             found[origin][0] += hit
             found[origin][1] += 1
         else:
@@ -352,7 +361,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     items = load_set(args.set)
     positives = sum(1 for i in items if i["label"] in KINDS)
-    real = sum(1 for i in items if i.get("source") != "variant")
+    real = sum(1 for i in items if i.get("source") not in WRITTEN)
     print(
         f"risk detection: {len(items)} utterances ({positives} current risk, "
         f"{len(items) - positives} not; {real} real, {len(items) - real} written variants)"

@@ -16,7 +16,9 @@ BENCHMARKS = (
     "bench_capacity",
     "bench_transport",
     "bench_diarization",
-    "bench_risk",
+    "bench_risk --second-opinion",
+    # the honest risk figure: the blind set, never trained on
+    "bench_risk --set benchmarks/data/risk_utterances_fresh2.jsonl --split none --second-opinion",
     "bench_sections",
     "bench_interventions",
     "bench_note",
@@ -31,7 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in names:
         t = time.perf_counter()
         print(f"== {name}", flush=True)
-        rc = subprocess.call([sys.executable, "-m", f"benchmarks.{name}"], cwd=ROOT)
+        module, *args = name.split()
+        rc = subprocess.call([sys.executable, "-m", f"benchmarks.{module}", *args], cwd=ROOT)
         print(
             f"== {name}: {'ok' if rc == 0 else f'FAILED (exit {rc})'}, "
             f"{time.perf_counter() - t:.0f} s\n",

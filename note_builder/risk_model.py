@@ -2,8 +2,9 @@
 
 The rules are precise on the phrasings they know and miss novel ones ("offing myself", "I
 wouldn't mind not waking up"). :class:`RiskModel` is a multinomial logistic regression over
-the MiniLM sentence embedding the engine already computes (plus the speaker's role and the
-ConText cue categories of the sentence) with the classes ``none`` and the five risk kinds.
+the MiniLM sentence embedding the engine already computes (plus the speaker's role, the
+ConText cue categories of the sentence, a "someone else is the subject" cue and a past-time
+cue) with the classes ``none`` and the five risk kinds.
 :func:`second_opinion` turns its probabilities into findings, and only where the rules have
 nothing to say:
 
@@ -11,8 +12,9 @@ nothing to say:
 * a kind the rules already reported, current or not, is left to the rules: their context
   handling (negated, hypothetical, historical, other person, question) wins;
 * when the rules found any kind in a non-current context (and, if the trained settings say
-  so, when the sentence carries a negation, hypothetical or historical cue), the model adds
-  nothing: the sentence is about risk, but not the speaker's present one;
+  so, when the sentence carries a negation, hypothetical or historical cue, or someone
+  other than the speaker is its subject), the model adds nothing: the sentence is about
+  risk, but not the speaker's present one;
 * otherwise each kind whose probability reaches its threshold becomes a finding, quoting the
   whole sentence (``cue`` / ``span``), ``modifiers == ("model",)``, severity ``moderate``.
 
@@ -23,10 +25,14 @@ Training (``python -m note_builder.risk_model --train``, deterministic) writes
 ``weights/risk_head.npz`` (coef, intercept, thresholds) and ``weights/risk_head.json``
 (classes, settings, the CV table, probe probabilities). Data: the labelled set
 ``benchmarks/data/risk_utterances.jsonl`` (``also`` kinds count as positives too), the
-developer's probe rows (``weights/risk_extra.jsonl``) and ~1,500 AnnoMI utterances with no
-risk word as benign negatives. Settings and the threshold are chosen only by grouped 5-fold
-CV (group = the root of a row's ``variant_of`` chain) of the union "rules OR model": the
-highest recall with CV precision ≥ :data:`MIN_CV_PRECISION`.
+developer's probe rows (``benchmarks/data/risk_probe_utterances.jsonl``), the written
+training set ``benchmarks/data/risk_training_written.jsonl`` (varied current positives and
+hard negatives sharing their vocabulary), the first blind set
+``benchmarks/data/risk_utterances_fresh.jsonl`` (training data since its one evaluation)
+and ~1,500 AnnoMI utterances with no risk word as benign negatives. Settings and the
+threshold are chosen only by grouped 5-fold CV (group = the root of a row's ``variant_of``
+chain) of the union "rules OR model": the highest recall with CV precision ≥
+:data:`MIN_CV_PRECISION`.
 """
 
 from __future__ import annotations
@@ -70,6 +76,91 @@ CUE_CATEGORIES = (
     context.CURRENT,
 )
 _NOT_CURRENT_CUES = frozenset({context.NEGATED, context.HYPOTHETICAL, context.HISTORICAL})
+# "Someone else is the subject": a third-person subject at the start of the sentence (after
+# fillers), or a possessive + kin / friend noun (or a name) acting as the subject.
+_FILLERS = r"(?:(?:so|and|but|well|um+|uh+|like|yeah|okay|ok|honestly|anyway|i mean|you know)\W+)*"
+_KIN = (
+    r"(?:step|grand|half[- ]?)?(?:mom|mother|mum|dad|father|sister|brother|son|daughter|aunt"
+    r"|uncle|cousin|niece|nephew|wife|husband|partner|boyfriend|girlfriend|ex|fianc[eé]+"
+    r"|friend|buddy|roommate|flatmate|coworker|co-worker|neighbou?r|kid|child|teen(?:ager)?"
+    r"|grandma|grandpa|in-law|sibling|client|student|patient|teammate|boss|coach|bestie)s?"
+)
+_OTHER_SUBJECT = re.compile(
+    rf"^\W*{_FILLERS}(?:(?:he|she|they)(?:'s|'d|'ll)?\b(?!\s+(?:said|says|told|asked)\s+(?:me|i)\b)"
+    rf"|(?:my|our|his|her|their|a|this)\s+(?:\w+\s+){{0,2}}?(?:best\s+)?{_KIN}\b(?:'s)?"
+    rf"|[A-Z][a-z]+(?:'s)?\s+(?:has|had|is|was|keeps|kept|said|says|told|tried|got|started|went"
+    rf"|been|wants|thinks|drinks|drives|uses|cuts|hits)\b)",
+    re.IGNORECASE,
+)
+_NOT_NAMES = frozenset(
+    [
+        "i",
+        "honestly",
+        "yeah",
+        "so",
+        "and",
+        "but",
+        "well",
+        "um",
+        "uh",
+        "like",
+        "okay",
+        "ok",
+        "anyway",
+        "lately",
+        "sometimes",
+        "everything",
+        "nothing",
+        "nobody",
+        "everyone",
+        "someone",
+        "it",
+        "that",
+        "this",
+        "there",
+        "what",
+        "when",
+        "then",
+        "now",
+        "today",
+        "last",
+    ]
+)
+_PAST_TIME = re.compile(
+    r"\b(?:years? ago|(?:a )?long time ago|ages ago|decades? ago|used to|as a (?:kid|child|teen"
+    r"|teenager)|when i was (?:a |in |younger|little|\w+teen|twenty)|back (?:then|when|in)"
+    r"|in (?:my|the) (?:teens|twenties|thirties|20s|30s|nineties|eighties)|in (?:high school"
+    r"|middle school|college)|not since|haven'?t (?:since|in years)|(?:19[5-9]\d|20[01]\d)\b"
+    r"|growing up|ancient history|that'?s (?:long )?(?:over|behind me|in the past))",
+    re.IGNORECASE,
+)
+
+
+# The speaker as the object after the subject ("my husband hits me", "he takes my keys"):
+# then the sentence is about the speaker.
+_SPEAKER_OBJECT = re.compile(
+    r"(?<!told )(?<!tell )(?<!asked )(?<!showed )(?<!texted )(?<!called )(?<!calls )"
+    r"\b(?:me|my|myself|mine)\b",
+    re.IGNORECASE,
+)
+
+
+def other_subject_cue(text: str) -> bool:
+    """Whether the sentence's subject looks like someone other than the speaker (and the
+    speaker is not its object, as in "my husband hits me")."""
+    m = _OTHER_SUBJECT.match(text)
+    if m is None or _SPEAKER_OBJECT.search(text, m.end()):
+        return False
+    first = re.sub(r"^\W*" + _FILLERS, "", m.group(0), flags=re.IGNORECASE).split()
+    # A capitalised first word counts as a name only if it is not a filler / pronoun.
+    return not first or first[0].lower().removesuffix("'s") not in _NOT_NAMES
+
+
+def past_time_cue(text: str) -> bool:
+    """Whether the sentence places itself in the past (years ago, as a teen, used to …)."""
+    return _PAST_TIME.search(text) is not None
+
+
 _THERAPIST = re.compile(
     r"^(therapist|clinician|provider|counsel+or|psycholog|psychiatr|social|doc)"
 )
@@ -79,21 +170,27 @@ def _is_therapist(role: str | None) -> bool:
     return bool(_THERAPIST.match((role or "").strip().lower()))
 
 
+N_CUE_FEATURES = len(CUE_CATEGORIES) + 3
+
+
 def cue_features(texts: Sequence[str]) -> Matrix:
-    """(n, len(CUE_CATEGORIES) + 1): which ConText categories the sentence holds, and '?'."""
-    out = np.zeros((len(texts), len(CUE_CATEGORIES) + 1), dtype=np.float32)
+    """(n, N_CUE_FEATURES): which ConText categories the sentence holds, '?', someone else
+    as the subject (:func:`other_subject_cue`) and a past time (:func:`past_time_cue`)."""
+    out = np.zeros((len(texts), N_CUE_FEATURES), dtype=np.float32)
     for i, text in enumerate(texts):
         found = {m.category for m in context.analyze(text).all_modifiers()}
         for j, category in enumerate(CUE_CATEGORIES):
             out[i, j] = category in found
-        out[i, -1] = "?" in text
+        out[i, -3] = "?" in text
+        out[i, -2] = other_subject_cue(text)
+        out[i, -1] = past_time_cue(text)
     return out
 
 
 def features(
     embeddings: Matrix, roles: Sequence[str | None], texts: Sequence[str], cues: bool
 ) -> Matrix:
-    """[embedding | role one-hot (3) | cue categories (7), when ``cues``]."""
+    """[embedding | role one-hot (3) | cue features (9), when ``cues``]."""
     blocks = [np.asarray(embeddings, dtype=np.float32), role_onehot(roles)]
     if cues:
         blocks.append(cue_features(texts))
@@ -195,8 +292,9 @@ def model_kinds(
 ) -> list[str]:
     """The kinds the model adds to the rules' findings for one sentence (see the module doc).
 
-    ``settings``: ``defer_all`` (a non-current rule finding of any kind silences the model)
-    and ``cue_gate`` (so does a negation / hypothetical / historical cue); ``cue``: the
+    ``settings``: ``defer_all`` (a non-current rule finding of any kind silences the model),
+    ``cue_gate`` (so does a negation / hypothetical / historical cue) and ``other_gate`` (so
+    does someone else as the subject, :func:`other_subject_cue`); ``cue``: the
     value of :func:`not_current_cue` if already known.
     """
     if _is_therapist(role) or not text.strip():
@@ -205,6 +303,8 @@ def model_kinds(
     if settings["defer_all"] and any(not f.current for f in rule_findings):
         return []
     if settings["cue_gate"] and (not_current_cue(text) if cue is None else cue):
+        return []
+    if settings.get("other_gate") and other_subject_cue(text):
         return []
     return [k for k in KINDS if k not in ruled and proba.get(k, 0.0) >= thresholds[k]]
 
@@ -268,9 +368,15 @@ ROOT = Path(__file__).resolve().parents[1]
 RISK_SET = ROOT / "benchmarks" / "data" / "risk_utterances.jsonl"
 # Further labelled utterances written while probing the rules (training data only)
 EXTRA_SET = ROOT / "benchmarks" / "data" / "risk_probe_utterances.jsonl"
+# A large written training set (current positives in many spoken styles and, for most, hard
+# negatives sharing their vocabulary; training data only)
+WRITTEN_SET = ROOT / "benchmarks" / "data" / "risk_training_written.jsonl"
+# The first blind set, used once for its evaluation and since then training data
+FRESH_SET = ROOT / "benchmarks" / "data" / "risk_utterances_fresh.jsonl"
+POOLS = ("set", "probe", "written", "fresh", "benign")
 N_BENIGN = 1500
-# Rows of the labelled set whose text also appears in the held-out fresh set: left out of
-# training so that the fresh set stays unseen (found once by comparing normalized text).
+# Rows of the labelled set whose text also appears in the (formerly held-out) fresh set:
+# left out so that no text sits in two CV groups (the fresh set's copies are kept).
 HELD_OUT_DUPLICATES = frozenset(
     [
         "annomi-95-17",
@@ -312,17 +418,19 @@ _RISK_WORDS = re.compile(
 
 # Chosen by grouped 5-fold CV (``--train --select`` prints the grid; see the module doc).
 SETTINGS: dict[str, Any] = {
-    "C": 16.0,
-    "cues": False,
+    "C": 4.0,
+    "cues": True,
     "defer_all": False,
     "cue_gate": False,
-    "threshold": 0.8,
+    "other_gate": True,
+    "threshold": 0.9,
 }
 SELECT_GRID: dict[str, tuple[Any, ...]] = {
     "C": (1.0, 4.0, 16.0),
     "cues": (False, True),
     "defer_all": (False, True),
     "cue_gate": (False, True),
+    "other_gate": (False, True),
 }
 THRESHOLDS = tuple(round(0.1 + 0.05 * i, 2) for i in range(18))  # 0.10 … 0.95
 
@@ -342,7 +450,7 @@ class Example:
     label: str  # NONE or a kind
     also: tuple[str, ...]
     group: str
-    scored: str  # "set", "probe" or "benign": which CV pool it belongs to
+    scored: str  # one of POOLS: which CV pool it belongs to
 
 
 def _group_of(item: dict[str, Any], by_id: Mapping[str, dict[str, Any]]) -> str:
@@ -381,7 +489,24 @@ def load_examples(testdata: Path | None = None, n_benign: int = N_BENIGN) -> lis
         Example(r["id"], r["text"], r["role"], r["label"], (), "probe:" + r["id"], "probe")
         for r in _read_jsonl(EXTRA_SET)
     ]
-    out += benign_annomi(testdata, n_benign, {i["source"] for i in items})
+    taken = {i["source"] for i in items}
+    for pool, path in (("written", WRITTEN_SET), ("fresh", FRESH_SET)):
+        rows = _read_jsonl(path)
+        ids = {r["id"]: r for r in rows}
+        taken |= {str(r.get("source")) for r in rows}
+        out += [
+            Example(
+                r["id"],
+                r["text"],
+                r.get("role", "client"),
+                r["label"],
+                tuple(r.get("also") or ()),
+                f"{pool}:" + _group_of(r, ids),
+                pool,
+            )
+            for r in rows
+        ]
+    out += benign_annomi(testdata, n_benign, taken)
     return out
 
 
@@ -432,7 +557,7 @@ def union_score(
     proba: Sequence[Mapping[str, float]] | None,
     settings: Mapping[str, Any],
     cues: Sequence[bool],
-    pools: Sequence[str] = ("set", "probe", "benign"),
+    pools: Sequence[str] = POOLS,
 ) -> dict[str, float]:
     """Micro P/R (as ``benchmarks.bench_risk`` scores) of the rules, or of rules OR model."""
     tp = fp = fn = alone = 0
@@ -497,28 +622,37 @@ def select(
     rules: Sequence[Sequence[RiskFinding]],
     cues: Sequence[bool],
 ) -> tuple[dict[str, Any], list[str]]:
-    """The settings at which the union keeps CV precision ≥ 0.9 and the model alone (gated
-    as in :func:`model_kinds`, the rules' finding of the labelled kind set aside) has the
-    highest CV recall; ties: the higher precision, then the earlier grid point.
+    """The settings at which the union "rules OR model" keeps CV precision ≥ 0.9 (over all
+    the pools) with the highest CV recall; ties: the higher recall of the model alone (gated
+    as in :func:`model_kinds`, the rules' finding of the labelled kind set aside), then the
+    higher precision, then the earlier grid point.
 
-    The union's own recall cannot choose: the rules were written on these very rows and
-    find all but one positive, so every setting ties; the model's recall on them, as if
-    the rules did not know the phrasing, is the proxy for unseen phrasings."""
+    On the labelled set alone the rules (written on those very rows) find all but one
+    positive; the written and fresh pools hold phrasings the rules do not know, so the
+    union's recall on the whole pool can choose."""
     lines: list[str] = []
-    best: tuple[float, float] | None = None
+    best: tuple[float, float, float] | None = None
     chosen = dict(SETTINGS)
+    gates = product(SELECT_GRID["defer_all"], SELECT_GRID["cue_gate"], SELECT_GRID["other_gate"])
+    gate_grid = list(gates)
     for c, with_cues in product(SELECT_GRID["C"], SELECT_GRID["cues"]):
         proba = out_of_fold(ex, emb, c, with_cues)
-        for defer_all, cue_gate in product(SELECT_GRID["defer_all"], SELECT_GRID["cue_gate"]):
+        for defer_all, cue_gate, other_gate in gate_grid:
             top: dict[str, Any] | None = None
             for t in THRESHOLDS:
-                cfg = {"C": c, "cues": with_cues, "defer_all": defer_all, "cue_gate": cue_gate}
-                cfg["threshold"] = t
+                cfg = {
+                    "C": c,
+                    "cues": with_cues,
+                    "defer_all": defer_all,
+                    "cue_gate": cue_gate,
+                    "other_gate": other_gate,
+                    "threshold": t,
+                }
                 s = union_score(ex, rules, proba, cfg, cues)
                 if s["precision"] < MIN_CV_PRECISION:
                     continue
-                key = (s["model_recall"], s["precision"])
-                if top is None or key > (top["model_recall"], top["precision"]):
+                key = (s["recall"], s["model_recall"], s["precision"])
+                if top is None or key > (top["recall"], top["model_recall"], top["precision"]):
                     top = {**s, "threshold": t}
                 if best is None or key > best:
                     best, chosen = key, cfg
@@ -530,7 +664,7 @@ def select(
             )
             lines.append(
                 f"C {c:5.2f} cues {with_cues!s:5s} defer_all {defer_all!s:5s} "
-                f"cue_gate {cue_gate!s:5s} {at}"
+                f"cue_gate {cue_gate!s:5s} other_gate {other_gate!s:5s} {at}"
             )
     return chosen, lines
 
@@ -545,7 +679,7 @@ def cv_table(
     """CV P/R of rules alone and of the union at the chosen settings, per pool."""
     proba = out_of_fold(ex, emb, cfg["C"], cfg["cues"])
     table = []
-    for pools in (("set",), ("set", "probe"), ("set", "probe", "benign")):
+    for pools in (("set",), ("set", "probe"), ("written",), ("fresh",), POOLS):
         for name, pr in (("rules", None), ("rules+model", proba)):
             s = union_score(ex, rules, pr, cfg, cues, pools)
             table.append({"pool": "+".join(pools), "system": name, **s})

@@ -79,6 +79,13 @@ def test_a_current_rule_finding_is_not_duplicated() -> None:
     assert len(si) == 1 and not is_model_finding(si[0])
 
 
+def test_the_other_gate_silences_someone_elses_sentence() -> None:
+    gated = _Sure({"defer_all": False, "cue_gate": False, "other_gate": True, "cues": False})
+    assert second_opinion("My brother keeps snorting way too much.", "client", model=gated) == []
+    # the speaker as the object is the speaker's own risk: the gate stays open
+    assert second_opinion("My husband keeps pinning me to the floor.", "client", model=gated)
+
+
 def test_the_cue_gate_silences_a_negated_sentence() -> None:
     gated = _Sure({"defer_all": True, "cue_gate": True, "cues": False})
     assert second_opinion("I never feel that way.", "client", model=gated) == []
@@ -147,20 +154,11 @@ NOVEL_CURRENT = [
     ("I've been punishing my body with a lighter when I mess up.", "self_harm"),
     ("I woke up on the bathroom floor after snorting way too much.", "substance_danger"),
 ]
-# Known gap: where the rules have no pattern for the phrase, their context handling cannot
-# see that someone else is the subject, and the model (no person feature) fires.
-_OTHER_PERSON_GAP = pytest.mark.xfail(strict=True, reason="third person, phrase unknown to rules")
+# Someone else as the subject of a phrase the rules do not know: the model's
+# other-subject cue (feature and gate) keeps it from firing.
 NOT_CURRENT = [
-    pytest.param(
-        "My sister has been researching ways to just stop existing.",
-        "suicidal_ideation",
-        marks=_OTHER_PERSON_GAP,
-    ),
-    pytest.param(
-        "My roommate woke up on the bathroom floor after snorting way too much.",
-        "substance_danger",
-        marks=_OTHER_PERSON_GAP,
-    ),
+    ("My sister has been researching ways to just stop existing.", "suicidal_ideation"),
+    ("My roommate woke up on the bathroom floor after snorting way too much.", "substance_danger"),
     ("I'm not punishing my body with a lighter anymore, that stopped years ago.", "self_harm"),
     ("I'm not tired of being alive, I'm just tired of work.", "suicidal_ideation"),
 ]

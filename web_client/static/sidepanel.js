@@ -54,6 +54,7 @@ const $ = {
 /** @type {'idle'|'connecting'|'live'|'reconnecting'|'paused'|'ended'} */
 let connState = 'idle';
 let session = null; // the chosen session (API shape)
+let noteSigned = false; // the chosen session's note is signed: read-only here
 let feed = null; // EventStream of the chosen session
 let busy = false; // a start/pause/end is in progress
 /** The running capture: microphone, meter, sender and its kind. */
@@ -156,7 +157,8 @@ function updateControls() {
   $.consentClient.disabled = busy || !open;
   picker.setDisabled(busy || capturing());
   speakers.setEditable(open);
-  notes.setEditable(session !== null); // the note is reviewed after the session too
+  // The note is reviewed after the session too, until it is signed (then: /review).
+  notes.setEditable(session !== null && !noteSigned);
   voice.setAllowed(!busy && !capturing());
   if (busy) $.captureSection.setAttribute('aria-busy', 'true');
   else $.captureSection.removeAttribute('aria-busy');
@@ -206,6 +208,7 @@ async function selectSession(chosen) {
   $.latency.textContent = 'Delay –';
   warn('');
   session = chosen;
+  noteSigned = false;
   speakers.setExpected(chosen?.expected_speakers ?? null);
   renderConsent();
   if (!chosen) {
@@ -233,7 +236,9 @@ async function loadNote(id) {
   try {
     const note = await api.getNote(id);
     if (session?.id !== id) return;
+    noteSigned = note.state === 'signed';
     notes.load(note);
+    if (noteSigned) notes.setEditable(false);
     required.fetched({ elements: note.required, missing: note.missing, facts: note.facts });
   } catch (err) {
     // The events still fill the draft; a draft switched off (404) is no error to show.
