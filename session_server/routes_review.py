@@ -14,6 +14,7 @@ Every handler authorizes, then audits (ids, versions and hashes only; never cont
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -32,6 +33,7 @@ from session_server.services import SYSTEM, Services, principal, services
 from session_server.signed_notes import NoteRecord
 from session_server.store import SessionInfo
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 Caller = Annotated[Principal, Depends(principal)]
 VersionNo = Annotated[int, Path(ge=1, le=10_000)]
@@ -124,7 +126,8 @@ async def sign(request: Request, who: Caller, session_id: str, body: SignIn) -> 
         )
         version = await svc.db.run(svc.signed.sign, session_id, who.user_id, who.role, content)
     except Exception as exc:
-        notes.locked = False
+        # Unlocked again unless another request signed it meanwhile.
+        notes.locked = (await svc.db.run(svc.signed.record, session_id)).signed
         outcome = "blocked" if isinstance(exc, NoteIncompleteError) else "error"
         await svc.audit(who, "note.sign", f"session:{session_id}", outcome)
         raise
@@ -138,13 +141,19 @@ async def sign(request: Request, who: Caller, session_id: str, body: SignIn) -> 
 async def _after_signing(svc: Services, session_id: str) -> None:
     """Stored audio goes at signing; transcript and draft data too where the practice
     keeps the signed note only. Each deletion is audited."""
-    vault = svc.hub.vault
-    if vault is not None and await svc.db.run(vault.delete_session, session_id):
-        await svc.audit(SYSTEM, "audio.delete", f"session:{session_id}", "ok", "note signed")
-    if svc.settings.retention_after_signing == "note_only":
-        counts = await svc.db.run(svc.signed.delete_working_data, session_id)
-        detail = f"note signed: {counts['segments']} segments, {counts['events']} events"
-        await svc.audit(SYSTEM, "retention.delete", f"session:{session_id}", "ok", detail)
+    resource = f"session:{session_id}"
+    try:
+        vault = svc.hub.vault
+        if vault is not None and await svc.db.run(vault.delete_session, session_id):
+            await svc.audit(SYSTEM, "audio.delete", resource, "ok", "note signed")
+        if svc.settings.retention_after_signing == "note_only":
+            counts = await svc.db.run(svc.signed.delete_working_data, session_id)
+            detail = f"note signed: {counts['segments']} segments, {counts['events']} events"
+            await svc.audit(SYSTEM, "retention.delete", resource, "ok", detail)
+    except Exception:
+        # The signature stands; the failed deletion is on record for the practice to redo.
+        log.exception("deleting data after signing failed for session %s", session_id)
+        await svc.audit(SYSTEM, "retention.delete", resource, "error", "after signing")
 
 
 @router.post("/v1/sessions/{session_id}/note/addenda", status_code=201)
