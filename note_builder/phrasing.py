@@ -14,7 +14,7 @@ import re
 WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)*")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 FILLERS = re.compile(
-    r"\b(?:um+|uh+|erm|hmm+|mm+|uh-huh)\b[,.]?\s*|\byou know,\s*",
+    r"\b(?:u+h*m+|uh+|erm|hmm+|mm+|uh-huh)\b[,.]?\s*|\byou know,\s*",
     re.IGNORECASE,
 )
 # First person → singular "they" (whose verbs take the plural form, so only the
