@@ -16,7 +16,9 @@ positives).
 Blind sets, same format, each written by someone who saw neither the detector nor the
 other sets, and each used for one evaluation before it became training data:
 ``risk_utterances_fresh.jsonl`` (243 rows; now in the model's training pool) and
-``risk_utterances_fresh2.jsonl`` (251 rows; never trained on). Score one with
+``risk_utterances_fresh2.jsonl`` (251 rows; never trained on) and
+``risk_utterances_fresh3.jsonl`` (244 rows; never trained on, but 14 of its rows, real
+AnnoMI turns, are also in the labelled set). Score one with
 ``--set PATH --split none``. ``--second-opinion`` adds "detector+model": the rules and
 the learned second opinion (:mod:`note_builder.risk_model`) together, as the service
 raises alerts.
