@@ -174,7 +174,11 @@ def test_segments_never_exceed_max_segment_s(
     finals = r.finals()
     # Nothing is lost at a cut: the finals' audio still holds the whole utterance.
     reference = JFK_TEXT if clip == "jfk" else librispeech[0][1]
-    assert wer(reference, transcribe(recognizer, finals)) <= 0.15
+    # A cut inside a word makes both halves harder to hear, and tiny.en's decode of the
+    # last piece varies between otherwise identical runs (0.04 in most, 0.18 in some full
+    # suite runs: "flour-ffff…" for "flour-fattened sauce"). A lost segment would cost far
+    # more (a third of this utterance).
+    assert wer(reference, transcribe(recognizer, finals)) <= 0.2
     if clip == "librispeech":
         # The cap forced at least one cut; the next segment starts where the cut ended.
         cuts = [(a, b) for a, b in itertools.pairwise(finals) if a.end_sample == b.start_sample]
