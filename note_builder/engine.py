@@ -211,8 +211,8 @@ class NoteEngine:
         vectors = self._encoder.encode([p.text for p in known])
         vector_of = {id(p): vectors[i] for i, p in enumerate(known)}
         for sent in parts:
-            self._structured(sent, vector_of.get(id(sent)), update)
             vector = vector_of.get(id(sent))
+            self._structured(sent, vector, update)
             if vector is not None and sent.side == "client":
                 update.alerts.extend(model_alerts(sent, vector))
         self._answer(parts, update)
@@ -566,8 +566,7 @@ def model_alerts(sent: _Sentence, vector: np.ndarray) -> list[dict[str, Any]]:
     alerts = []
     for f in second_opinion(sent.text, "client", vector):
         label = extract.RISK_LABEL.get(f.kind, f.kind)
-        quote = sent.text[f.span[0] : f.span[1]]
-        ev = sent.evidence(f.span[0], f.span[1])
+        ev = sent.evidence(*f.span)
         alerts.append(
             {
                 "id": f"model-{f.kind}-{sent.seg.segment_id}-{sent.start}",
@@ -577,7 +576,7 @@ def model_alerts(sent: _Sentence, vector: np.ndarray) -> list[dict[str, Any]]:
                 "status": "current",
                 "source": "model",
                 "text": f"Possible {label} (lower confidence: a model, not a rule); "
-                f'client said: "{quote}".',
+                f'client said: "{ev.quote}".',
                 "evidence": [ev.to_dict()],
             }
         )

@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from note_builder import context
 from note_builder.context import HYPOTHETICAL, OTHER_EXPERIENCER, SentenceContext
@@ -1879,7 +1879,16 @@ def detect_risk(text: str, role: str | None = "client") -> list[RiskFinding]:
 
     Where a kind is said more than once, the most pressing mention is kept (current before
     question, hypothetical, historical, other_person and negated; then the higher severity).
+
+    A sentence is read by the live alert, the note's extractors, the grounding check's
+    re-derivation and the second opinion: the recent results are kept (findings are
+    frozen), so each sentence is parsed once.
     """
+    return list(_detect(text, role))
+
+
+@lru_cache(maxsize=4096)
+def _detect(text: str, role: str | None) -> tuple[RiskFinding, ...]:
     utterance = _Utterance.of(text, role)
     findings = []
     for cand in _candidates(utterance.norm):
@@ -1896,7 +1905,7 @@ def detect_risk(text: str, role: str | None = "client") -> list[RiskFinding]:
                 modifiers=tuple(categories),
             )
         )
-    return _best_per_kind(findings)
+    return tuple(_best_per_kind(findings))
 
 
 # ----------------------------------------------------------------------------- screening

@@ -23,10 +23,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-from companion.errors import SessionStateError
 from note_builder.engine import NoteEngine, NoteUpdate, Segment, SessionContext, quick_alerts
 from note_builder.events import fold_events
 from note_builder.model import SECTIONS, Item, NoteDraft
+from session_server.signed_notes import note_signed
 from session_server.store import SessionInfo
 
 log = logging.getLogger(__name__)
@@ -173,9 +173,7 @@ class SessionNotes:
 
     def _check_open(self) -> None:
         if self.locked:
-            raise SessionStateError(
-                f"the note of session {self.session_id} is signed and read-only: add an addendum"
-            )
+            raise note_signed(self.session_id)
 
     async def edit(self, item_id: str, status: str | None, text: str | None) -> Item:
         self._check_open()
@@ -196,10 +194,6 @@ class SessionNotes:
         )
         await self.publish(NoteUpdate(items=[item], elements=engine.elements_now()))
         return item
-
-    async def draft(self) -> NoteDraft:
-        engine = await self.engine()
-        return engine.draft
 
     async def snapshot(self) -> NoteDraft:
         """A copy of the draft, taken on the note thread after every step queued before

@@ -13,8 +13,10 @@ from collections.abc import Collection
 from dataclasses import replace
 from typing import Any
 
+from companion.errors import SessionStateError
 from note_builder.model import Element, NoteDraft
 from note_builder.render import FORMATS, render
+from session_server.signed_notes import NoteRecord
 from session_server.store import SessionInfo
 
 WAIVED_VALUE = "deliberately not assessed"
@@ -86,3 +88,22 @@ def signature_body(
 
 def _iso(value: Any) -> str:
     return str(value.replace(microsecond=0).isoformat()) + "Z"
+
+
+def signed_note(session_id: str, record: NoteRecord) -> dict[str, Any]:
+    """A signed note as ``GET …/note`` returns it: the signed content, frozen."""
+    signature = record.signature
+    if signature is None:
+        raise SessionStateError(f"the note of session {session_id} is not signed")
+    body = signature.body
+    return {
+        "session_id": session_id,
+        "format": body["format"],
+        **body["note"],
+        "text": body["text"],
+        **record.to_dict(),
+        "signature": signature.summary(),
+        "can_sign": False,
+        "unreviewed": 0,
+        "blocking": [],
+    }

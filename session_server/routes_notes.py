@@ -8,16 +8,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
-from companion.errors import SessionStateError
 from note_builder.render import render
 from session_server.notes import SessionNotes
-from session_server.review import review_state, with_waivers
-from session_server.routes_review import signed_note
+from session_server.review import review_state, signed_note, with_waivers
 from session_server.routes_sessions import _session
 from session_server.schemas import NoteItemEdit, NoteItemIn
 from session_server.security.accounts import Principal
 from session_server.security.policy import Need, require_role
 from session_server.services import Services, principal, services
+from session_server.signed_notes import note_signed
 
 router = APIRouter()
 Caller = Annotated[Principal, Depends(principal)]
@@ -82,9 +81,7 @@ async def _open(svc: Services, session_id: str) -> None:
     """A signed note takes no edits (its later changes are addenda)."""
     record = await svc.db.run(svc.signed.record, session_id)
     if record.signed:
-        raise SessionStateError(
-            f"the note of session {session_id} is signed and read-only: add an addendum"
-        )
+        raise note_signed(session_id)
 
 
 async def _notes(svc: Services, session_id: str) -> SessionNotes:

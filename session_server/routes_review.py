@@ -21,28 +21,27 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
 from companion.errors import NoteIncompleteError, PermissionDeniedError, SessionStateError
-from note_builder.model import NoteDraft
 from session_server.exports import NoteDocument, fhir_bundle, pdf_bytes, plain_text
-from session_server.notes import SessionNotes
-from session_server.review import blocking, review_state, signature_body, unreviewed
+from session_server.review import (
+    blocking,
+    review_state,
+    signature_body,
+    signed_note,
+    unreviewed,
+)
+from session_server.routes_notes import _notes
 from session_server.routes_sessions import _session
 from session_server.schemas import AddendumIn, CosignIn, SignIn, WaiversIn
 from session_server.security.accounts import Principal
 from session_server.security.policy import Need, clinician_scope, require_role
 from session_server.services import SYSTEM, Services, principal, services
-from session_server.signed_notes import NoteRecord
+from session_server.signed_notes import note_signed
 from session_server.store import SessionInfo
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 Caller = Annotated[Principal, Depends(principal)]
 VersionNo = Annotated[int, Path(ge=1, le=10_000)]
-
-
-def _notes(live_notes: SessionNotes | None) -> SessionNotes:
-    if live_notes is None:
-        raise SessionStateError("the note draft is switched off on this installation")
-    return live_notes
 
 
 @router.get("/v1/reviews")
@@ -89,7 +88,7 @@ async def set_waivers(
     svc = services(request)
     info = await _session(svc, who, session_id, Need.PHI, "note.waive")
     _treating(who, info)
-    draft = await _draft(svc, session_id)
+    draft = await (await _notes(svc, session_id)).snapshot()
     known = set(draft.elements)
     unknown = sorted(set(body.elements) - known)
     if unknown:
@@ -108,12 +107,10 @@ async def sign(request: Request, who: Caller, session_id: str, body: SignIn) -> 
     live = await svc.hub.get(session_id)
     if live.state != "ended":
         raise SessionStateError(f"session {session_id} is still running: end it, then sign")
-    notes = _notes(live.notes)
+    notes = await _notes(svc, session_id)
     record = await svc.db.run(svc.signed.record, session_id)
     if record.signed:
-        raise SessionStateError(
-            f"the note of session {session_id} is signed and read-only: add an addendum"
-        )
+        raise note_signed(session_id)
     notes.locked = True  # no edit may slip in between the checks and the signature
     try:
         draft = await notes.snapshot()
@@ -167,18 +164,7 @@ async def add_addendum(
     info = await _session(svc, who, session_id, Need.PHI, "note.addendum")
     if who.user_id != info.clinician_id and info.clinician_id not in who.supervisees:
         raise PermissionDeniedError("only the treating clinician or their supervisor adds to it")
-    content = {"text": body.text, "signer_name": who.username}
-    version = await svc.db.run(
-        svc.signed.append, session_id, "addendum", who.user_id, who.role, content
-    )
-    await svc.audit(
-        who,
-        "note.addendum",
-        f"session:{session_id}",
-        "ok",
-        f"v{version.version} sha256:{version.content_hash[:16]}",
-    )
-    return version.to_dict()
+    return await _append(svc, who, session_id, "addendum", body.text)
 
 
 @router.post("/v1/sessions/{session_id}/note/cosign", status_code=201)
@@ -189,21 +175,7 @@ async def cosign(request: Request, who: Caller, session_id: str, body: CosignIn)
     info = await _session(svc, who, session_id, Need.PHI, "note.cosign")
     if info.clinician_id not in who.supervisees:
         raise PermissionDeniedError("only the treating clinician's supervisor co-signs")
-    record = await svc.db.run(svc.signed.record, session_id)
-    if record.cosigned:
-        raise SessionStateError(f"the note of session {session_id} is already co-signed")
-    content = {"text": body.text or "", "signer_name": who.username}
-    version = await svc.db.run(
-        svc.signed.append, session_id, "cosignature", who.user_id, who.role, content
-    )
-    await svc.audit(
-        who,
-        "note.cosign",
-        f"session:{session_id}",
-        "ok",
-        f"v{version.version} sha256:{version.content_hash[:16]}",
-    )
-    return version.to_dict()
+    return await _append(svc, who, session_id, "cosignature", body.text or "")
 
 
 @router.get("/v1/sessions/{session_id}/note/versions")
@@ -211,8 +183,7 @@ async def versions(request: Request, who: Caller, session_id: str) -> dict[str, 
     svc = services(request)
     await _session(svc, who, session_id, Need.PHI, "note.versions")
     record = await svc.db.run(svc.signed.record, session_id)
-    intact = await svc.db.run(svc.signed.verify, session_id)
-    return {"session_id": session_id, **record.to_dict(), "intact": intact}
+    return {"session_id": session_id, **record.to_dict(), "intact": record.intact}
 
 
 @router.get("/v1/sessions/{session_id}/note/versions/{version}")
@@ -259,9 +230,16 @@ def _treating(who: Principal, info: SessionInfo) -> None:
         raise PermissionDeniedError("only the treating clinician may do this")
 
 
-async def _draft(svc: Services, session_id: str) -> NoteDraft:
-    live = await svc.hub.get(session_id)
-    return await _notes(live.notes).snapshot()
+async def _append(
+    svc: Services, who: Principal, session_id: str, kind: str, text: str
+) -> dict[str, Any]:
+    """A later version (addendum or co-signature), signed by the caller, audited."""
+    content = {"text": text, "signer_name": who.username}
+    version = await svc.db.run(svc.signed.append, session_id, kind, who.user_id, who.role, content)
+    action = "note.addendum" if kind == "addendum" else "note.cosign"
+    detail = f"v{version.version} sha256:{version.content_hash[:16]}"
+    await svc.audit(who, action, f"session:{session_id}", "ok", detail)
+    return version.to_dict()
 
 
 async def _document(request: Request, who: Principal, session_id: str, action: str) -> NoteDocument:
@@ -280,22 +258,3 @@ def _disposition(doc: NoteDocument, ext: str, inline: bool = False) -> dict[str,
 async def _signed_view(svc: Services, session_id: str) -> dict[str, Any]:
     record = await svc.db.run(svc.signed.record, session_id)
     return signed_note(session_id, record)
-
-
-def signed_note(session_id: str, record: NoteRecord) -> dict[str, Any]:
-    """A signed note as ``GET …/note`` returns it: the signed content, frozen."""
-    signature = record.signature
-    if signature is None:
-        raise SessionStateError(f"the note of session {session_id} is not signed")
-    body = signature.body
-    return {
-        "session_id": session_id,
-        "format": body["format"],
-        **body["note"],
-        "text": body["text"],
-        **record.to_dict(),
-        "signature": signature.summary(),
-        "can_sign": False,
-        "unreviewed": 0,
-        "blocking": [],
-    }

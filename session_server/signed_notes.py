@@ -110,6 +110,16 @@ class NoteRecord:
     def cosigned(self) -> bool:
         return any(v.kind == "cosignature" for v in self.versions)
 
+    @property
+    def intact(self) -> bool:
+        """Every version's hash matches its content, and each links to the one before."""
+        prev = GENESIS
+        for v in self.versions:
+            if v.prev_hash != prev or content_hash(v.hashed_fields()) != v.content_hash:
+                return False
+            prev = v.content_hash
+        return True
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "state": self.state,
@@ -186,13 +196,7 @@ class SignedNotes:
         )
 
     def verify(self, session_id: str) -> bool:
-        """Every version's hash matches its content, and each links to the one before."""
-        prev = GENESIS
-        for v in self.record(session_id).versions:
-            if v.prev_hash != prev or content_hash(v.hashed_fields()) != v.content_hash:
-                return False
-            prev = v.content_hash
-        return True
+        return self.record(session_id).intact
 
     # -- the draft's record ----------------------------------------------------------
 
@@ -202,7 +206,7 @@ class SignedNotes:
         with Session(self.engine) as db, db.begin():
             row = self._row(db, session_id)
             if row.state == "signed":
-                raise _signed(session_id)
+                raise note_signed(session_id)
             row.waived = json.dumps(sorted(set(names)))
             row.updated_at = utcnow()
         return self.record(session_id)
@@ -226,19 +230,19 @@ class SignedNotes:
             with Session(self.engine) as db, db.begin():
                 row = self._row(db, session_id)
                 if row.state == "signed":
-                    raise _signed(session_id)
+                    raise note_signed(session_id)
                 version = self._add(db, session_id, 1, "signature", signer_id, signer_role, body)
                 row.state = "signed"
                 row.signed_version = 1
                 row.updated_at = utcnow()
         except IntegrityError:  # signed at the same moment by another request
-            raise _signed(session_id) from None
+            raise note_signed(session_id) from None
         return version
 
     def append(
         self, session_id: str, kind: str, signer_id: str, signer_role: str, body: dict[str, Any]
     ) -> NoteVersion:
-        """An addendum or a co-signature of a signed note: the next version."""
+        """An addendum or a co-signature (at most one) of a signed note: the next version."""
         if kind not in VERSION_KINDS[1:]:
             raise ValueError(f"unknown version kind {kind[:16]!r}")
         for _attempt in range(5):
@@ -248,6 +252,15 @@ class SignedNotes:
                     if row is None or row.state != "signed":
                         raise SessionStateError(
                             f"the note of session {session_id} is not signed yet: edit the draft"
+                        )
+                    if kind == "cosignature" and db.scalar(
+                        select(func.count()).where(
+                            NoteVersionRow.session_id == session_id,
+                            NoteVersionRow.kind == "cosignature",
+                        )
+                    ):
+                        raise SessionStateError(
+                            f"the note of session {session_id} is already co-signed"
                         )
                     last = db.scalar(
                         select(func.max(NoteVersionRow.version)).where(
@@ -314,7 +327,8 @@ class SignedNotes:
         return {"segments": int(segments or 0), "events": int(events or 0)}
 
 
-def _signed(session_id: str) -> SessionStateError:
+def note_signed(session_id: str) -> SessionStateError:
+    """The one refusal of a change to a signed note."""
     return SessionStateError(
         f"the note of session {session_id} is signed and read-only: add an addendum"
     )

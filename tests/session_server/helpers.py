@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
+import numpy as np
 import uvicorn
 import websockets
 from websockets.exceptions import ConnectionClosed
 
 from asr.scheduler import InferenceScheduler
+from benchmarks.sessions import render_voice
 from companion.settings import Settings
 from session_server.app import create_app
 from session_server.client import to_pcm
@@ -308,3 +310,13 @@ async def transcribed_session(url: str, audio: Any, label: str) -> Transcribed:
     await end_session(url, sid)
     events = await within(120, collector, "the session's events")
     return Transcribed(cid, sid, events)
+
+
+def spoken(lines: Sequence[str], role: str = "client") -> np.ndarray:
+    """``lines`` in ``role``'s rendered voice, each followed by 1 s of silence (and 1 s
+    before the first)."""
+    pause = np.zeros(16000, dtype=np.float32)
+    parts: list[np.ndarray] = [pause]
+    for line in lines:
+        parts += [render_voice(line, role), pause]
+    return np.concatenate(parts)

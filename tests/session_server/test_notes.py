@@ -8,9 +8,6 @@ draft can be read, decided on and added to over HTTP, and each change is an even
 
 from __future__ import annotations
 
-import numpy as np
-
-from benchmarks.sessions import render_voice
 from tests.session_server.helpers import (
     auth,
     collect_events,
@@ -19,6 +16,7 @@ from tests.session_server.helpers import (
     finals,
     http_client,
     new_session,
+    spoken,
     stream,
 )
 
@@ -28,17 +26,9 @@ SAID = (
 )
 
 
-def _speech() -> np.ndarray:
-    pause = np.zeros(16000, dtype=np.float32)
-    parts = []
-    for sentence in SAID:
-        parts += [render_voice(sentence, "client"), pause]
-    return np.concatenate([pause, *parts, pause])
-
-
 async def test_finals_become_grounded_items_and_a_risk_alert(server: str) -> None:
     sid = await new_session(server)
-    await stream(server, sid, _speech(), track="client")
+    await stream(server, sid, spoken(SAID), track="client")
     await end_session(server, sid)
     events = await collect_until_ended(server, sid)
     said = {f["segment_id"]: f for f in finals(events)}
@@ -76,7 +66,7 @@ async def test_finals_become_grounded_items_and_a_risk_alert(server: str) -> Non
 
 async def test_the_draft_over_http(server: str) -> None:
     sid = await new_session(server)
-    await stream(server, sid, _speech(), track="client")
+    await stream(server, sid, spoken(SAID), track="client")
     await end_session(server, sid)
     async with http_client(server) as http:
         got = await http.get(f"/v1/sessions/{sid}/note", headers=auth(server))

@@ -16,20 +16,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import numpy as np
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 from pypdf import PdfReader
 
 import tests.conftest as conftest
 from asr.scheduler import InferenceScheduler
-from benchmarks.sessions import render_voice
 from companion.settings import Settings
 from session_server.app import open_stores
 from session_server.bootstrap import ensure_account
 from session_server.security.audit import AuditLog
 from tests.session_server import helpers
-from tests.session_server.helpers import auth, end_session, http_client, new_session, stream
+from tests.session_server.helpers import auth, end_session, http_client, new_session, spoken, stream
 
 SAID = (
     "I have been feeling really down and I can't sleep at night.",
@@ -37,17 +35,9 @@ SAID = (
 )
 
 
-def _speech() -> np.ndarray:
-    pause = np.zeros(16000, dtype=np.float32)
-    parts = []
-    for sentence in SAID:
-        parts += [render_voice(sentence, "client"), pause]
-    return np.concatenate([pause, *parts, pause])
-
-
 async def _ended_session(url: str) -> str:
     sid = await new_session(url)
-    await stream(url, sid, _speech(), track="client")
+    await stream(url, sid, spoken(SAID), track="client")
     await end_session(url, sid)
     return sid
 

@@ -282,14 +282,10 @@ async function acceptRemaining() {
 
 // ---- the signed note -------------------------------------------------------------------------
 
-function stamp(iso) {
-  return when(String(iso).replace('Z', '+00:00'));
-}
-
 async function renderSigned(note) {
   const sig = note.signature ?? {};
   view.signature.textContent =
-    `Signed by ${sig.signer_name || sig.signer_id} on ${stamp(sig.signed_at)}. ` +
+    `Signed by ${sig.signer_name || sig.signer_id} on ${when(sig.signed_at)}. ` +
     `SHA-256 ${String(sig.content_hash ?? '').slice(0, 16)}…`;
   view.signature.tabIndex = -1;
   view.versions.replaceChildren(
@@ -298,7 +294,7 @@ async function renderSigned(note) {
       li.dataset.version = String(v.version);
       const what = { signature: 'Signature', addendum: 'Addendum', cosignature: 'Co-signature' };
       li.append(
-        `${what[v.kind] ?? v.kind}, ${v.signer_name || v.signer_id}, ${stamp(v.signed_at)} `,
+        `${what[v.kind] ?? v.kind}, ${v.signer_name || v.signer_id}, ${when(v.signed_at)} `,
       );
       const show = el('button', {
         text: 'View',
