@@ -14,14 +14,13 @@ benign), ``source``, ``variant_of``, ``role`` (therapist|client, passed to the d
 positives).
 
 Blind sets, same format, each written by someone who saw neither the detector nor the
-other sets, and each used for one evaluation before it became training data:
-``risk_utterances_fresh.jsonl`` (243 rows; now in the model's training pool) and
-``risk_utterances_fresh2.jsonl`` (251 rows; never trained on) and
-``risk_utterances_fresh3.jsonl`` (244 rows; never trained on, but 14 of its rows, real
-AnnoMI turns, are also in the labelled set). Score one with
-``--set PATH --split none``. ``--second-opinion`` adds "detector+model": the rules and
-the learned second opinion (:mod:`note_builder.risk_model`) together, as the service
-raises alerts.
+other sets, and each scored once before it became training data (see
+:mod:`note_builder.risk_tuning`): ``risk_utterances_fresh.jsonl`` (243 rows),
+``risk_utterances_fresh2.jsonl`` (251) and ``risk_utterances_fresh3.jsonl`` (244) are now
+the classifier's training and development data; ``risk_utterances_fresh4.jsonl`` (250) is
+the blind set of the fine-tuned classifier. Score one with ``--set PATH --split none``.
+``--second-opinion`` adds "detector+model": the rules and the risk classifier
+(:mod:`note_builder.risk_classifier`) together, as the service raises alerts.
 
 A prediction for an utterance is the set of kinds the detector reports with
 ``current=True``. Per kind and overall (micro): a positive is found when its label is in
@@ -186,23 +185,19 @@ def detector_predict() -> Predict | None:
 
 
 def second_opinion_predict() -> Predict | None:
-    """Rules ∪ model (``note_builder.risk_model.detect_risk_with_model``), the embedding
-    computed here with the shared encoder; None (reason printed) when it does not load."""
+    """Rules ∪ classifier (``note_builder.risk_model.detect_risk_with_model``), as the
+    service alerts; None (reason printed) when it does not load."""
     try:
-        from note_builder import risk, risk_model
-        from note_builder.embeddings import shared_encoder
+        from note_builder import risk, risk_classifier, risk_model
     except Exception as e:
         print(f"second opinion: note_builder.risk_model not importable ({type(e).__name__})")
         return None
     risk.warm_up()
-    encoder = shared_encoder()
-    encoder.warm_up()
-    model = risk_model.shared_risk_model()
-    model.thresholds  # read the weights outside the timed loop  # noqa: B018
+    model = risk_classifier.shared_risk_classifier()
+    model.warm_up()  # load the weights outside the timed loop
 
     def predict(text: str, role: str | None = "client") -> set[str]:
-        vector = encoder.encode([text])[0]
-        found = risk_model.detect_risk_with_model(text, role, vector, model=model)
+        found = risk_model.detect_risk_with_model(text, role, model=model)
         return {f.kind for f in found if f.current}
 
     return predict

@@ -18,7 +18,7 @@ BENCHMARKS = (
     "bench_diarization",
     "bench_risk --second-opinion",
     # the honest risk figure: the blind set, never trained on
-    "bench_risk --set benchmarks/data/risk_utterances_fresh2.jsonl --split none --second-opinion",
+    "bench_risk --set benchmarks/data/risk_utterances_fresh4.jsonl --split none --second-opinion",
     "bench_sections",
     "bench_interventions",
     "bench_note",

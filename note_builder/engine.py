@@ -30,6 +30,7 @@ from note_builder.model import KIND_SECTION, Element, Evidence, Item, NoteDraft
 from note_builder.phrasing import answer_polarity, answered, clinician, reported, sentences
 from note_builder.required import required_elements
 from note_builder.risk import screening_kind
+from note_builder.risk_classifier import RiskClassifier, shared_risk_classifier
 from note_builder.risk_model import second_opinion
 from note_builder.sections import SoapSentenceClassifier
 
@@ -175,6 +176,7 @@ class NoteEngine:
         soap: SoapSentenceClassifier | None = None,
         behaviours: TherapistBehaviourClassifier | None = None,
         kinds: KindClassifier | None = None,
+        risk: RiskClassifier | None = None,
     ) -> None:
         self.context = context
         self.draft = NoteDraft()
@@ -182,6 +184,7 @@ class NoteEngine:
         self._soap = soap or shared_soap()
         self._behaviours = behaviours or shared_behaviours()
         self._kinds = kinds or KindClassifier.shared(self._encoder)
+        self._risk = risk or shared_risk_classifier()
         self.segments: dict[str, Segment] = {}
         self._texts: dict[str, SegmentText] = {}
         self._vectors: dict[str, np.ndarray] = {}  # item id → embedding of its first quote
@@ -211,10 +214,9 @@ class NoteEngine:
         vectors = self._encoder.encode([p.text for p in known])
         vector_of = {id(p): vectors[i] for i, p in enumerate(known)}
         for sent in parts:
-            vector = vector_of.get(id(sent))
-            self._structured(sent, vector, update)
-            if vector is not None and sent.side == "client":
-                update.alerts.extend(model_alerts(sent, vector))
+            self._structured(sent, vector_of.get(id(sent)), update)
+        if seg.side == CLIENT:
+            update.alerts.extend(model_alerts(seg, parts, self._risk))
         self._answer(parts, update)
         self._classified(known, vectors, update)
         update.elements = self._refresh_elements()
@@ -559,17 +561,30 @@ def quick_alerts(seg: Segment) -> list[dict[str, Any]]:
     return alerts
 
 
-def model_alerts(sent: _Sentence, vector: np.ndarray) -> list[dict[str, Any]]:
-    """The risk model's second opinion on a client's sentence: kinds the rules did not
-    find in it, said to be lower confidence. These are alerts only, never note items: a
-    risk statement in the note needs a rule that the grounding check can re-run."""
+def model_alerts(
+    seg: Segment, parts: Sequence[_Sentence], model: RiskClassifier
+) -> list[dict[str, Any]]:
+    """The risk classifier's second opinion on a client's segment (read whole, as it was
+    said): kinds the rules did not find in it, said to be lower confidence. The quote is
+    the sentence the classifier rates highest for the kind. These are alerts only, never
+    note items: a risk statement in the note needs a rule that the grounding check can
+    re-run."""
+    found = second_opinion(seg.text, CLIENT, model=model)
+    if not found:
+        return []
+    said = [p for p in parts if p.text.strip()]
+    proba = model.predict([p.text for p in said]) if len(said) > 1 else None
     alerts = []
-    for f in second_opinion(sent.text, "client", vector):
+    for f in found:
+        if proba:
+            sent = said[max(range(len(said)), key=lambda i: proba[i][f.kind])]
+        else:
+            sent = _Sentence(seg, f.span[0], f.span[1], seg.side)
         label = extract.RISK_LABEL.get(f.kind, f.kind)
-        ev = sent.evidence(*f.span)
+        ev = sent.evidence()
         alerts.append(
             {
-                "id": f"model-{f.kind}-{sent.seg.segment_id}-{sent.start}",
+                "id": f"model-{f.kind}-{seg.segment_id}",
                 "item_id": None,
                 "kind": f.kind,
                 "severity": f.severity,
@@ -614,3 +629,4 @@ def warm_up() -> None:
     shared_soap().predict(["warm up"], ["client"])
     shared_behaviours().predict(["warm up"])
     KindClassifier.shared(encoder).warm_up()
+    shared_risk_classifier().warm_up()

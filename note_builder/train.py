@@ -7,8 +7,8 @@
 * ``soap``: ACI-Bench train and MTS-Dialog training sentences, weakly labelled
   (``soap_examples``: each sentence aligned to its own reference note), never the validation sets.
 * ``interventions``: every AnnoMI therapist utterance (the benchmark does its own CV).
-* ``risk``: the risk second opinion, ``note_builder.risk_model.train`` (its own data and
-  grouped CV; also ``python -m note_builder.risk_model --train``).
+* ``risk``: the fine-tuned risk classifier, ``note_builder.risk_tuning.train`` (its own
+  data; ``--select`` first runs the development evaluation that chose its settings).
 
 Deterministic: fixed folds, lbfgs (no randomness), the encoder in inference mode. The
 numpy TF-IDF is checked against scikit-learn's on ~600 training texts per model, and a few
@@ -475,10 +475,11 @@ def train_interventions(enc: SentenceEncoder, select: bool) -> None:
 
 
 def train_risk(enc: SentenceEncoder, select: bool) -> None:
-    """The risk second opinion (``note_builder.risk_model``): ``risk_head`` and its CV."""
-    from note_builder.risk_model import train
+    """The risk classifier (``note_builder.risk_tuning``): ``risk_lora``."""
+    from note_builder.risk_tuning import train
 
-    train(enc, select)
+    del enc  # it fine-tunes its own copy of the encoder
+    train(select)
 
 
 TRAINERS: dict[str, Callable[[SentenceEncoder, bool], None]] = {

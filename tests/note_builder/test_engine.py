@@ -297,3 +297,20 @@ def test_the_risk_model_adds_alerts_but_no_risk_items() -> None:
     assert not [i for i in engine.draft.live_items() if i.kind == "risk"]
     therapist = engine.add_segment(Segment("t1", text, 5.0, 9.0, "therapist"))
     assert therapist.alerts == []
+
+
+def test_a_model_alert_quotes_the_sentence_that_carries_the_risk() -> None:
+    """The classifier reads the whole client segment (a buried statement keeps its
+    context) and the alert quotes the sentence it rates highest for the kind."""
+    risky = "Honestly the world would keep spinning fine without me in it."
+    text = f"Work has been okay, I guess. {risky} Anyway, the kids start school on Monday."
+    engine = NoteEngine(context())
+    update = engine.add_segment(Segment("c7", text, 10.0, 22.0, "client"))
+    alerts = [a for a in update.alerts if a["source"] == "model"]
+    assert [a["kind"] for a in alerts] == ["suicidal_ideation"]
+    (evidence,) = alerts[0]["evidence"]
+    assert evidence["quote"] == risky and evidence["segment_id"] == "c7"
+    assert 10.0 <= evidence["start"] < evidence["end"] <= 22.0
+    assert alerts[0]["id"] == "model-suicidal_ideation-c7"
+    # the same segment again changes nothing
+    assert engine.add_segment(Segment("c7", text, 10.0, 22.0, "client")).alerts == []

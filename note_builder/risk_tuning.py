@@ -1,0 +1,400 @@
+"""Train the risk classifier (:mod:`note_builder.risk_classifier`) and choose its settings.
+
+    python -m note_builder.train risk            # train on every pool, write weights/risk_lora
+    python -m note_builder.train risk --select   # first the development run that chose them
+
+Data (every row a labelled utterance, ``label`` a kind or ``none``; ``also`` kinds count
+as positives too), by pool:
+
+* ``set``: the labelled set ``benchmarks/data/risk_utterances.jsonl`` (real utterances and
+  their negated / hypothetical / third-person / historical variants);
+* ``probe``: rows written while probing the rules;
+* ``written``, ``diverse``: written training sets (many voices and registers; current
+  positives and hard negatives sharing their vocabulary);
+* ``fresh``, ``fresh2``, ``fresh3``: the first three blind sets, each scored once (see
+  ``benchmarks/bench_risk.py``) before it became training data;
+* ``benign``: 1,500 AnnoMI utterances without a risk word.
+
+``risk_utterances_fresh4.jsonl`` is the blind set of this classifier: training reads only
+its texts, to leave out every row that repeats one (a few real AnnoMI turns are in older
+sets too).
+
+The development run (``--select``) trains on everything but ``fresh2`` and ``fresh3``
+and scores them: per threshold, the precision and recall of the rules and the classifier
+together, as the service alerts. The threshold kept in :data:`SETTINGS` is the one
+:func:`best_threshold` picks there. Then the classifier is trained on every pool.
+
+Training: AdamW, one-cycle learning rate, binary cross-entropy per kind, batches of
+similar length, a fixed seed (on one machine and thread count the result repeats).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import random
+import re
+import time
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from note_builder import risk_classifier as rc
+from note_builder.embeddings import WEIGHTS_DIR
+from note_builder.risk import KINDS, RiskFinding, detect_risk
+
+NONE = "none"
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "benchmarks" / "data"
+POOL_FILES = {
+    "set": DATA / "risk_utterances.jsonl",
+    "probe": DATA / "risk_probe_utterances.jsonl",
+    "written": DATA / "risk_training_written.jsonl",
+    "diverse": DATA / "risk_training_diverse.jsonl",
+    "fresh": DATA / "risk_utterances_fresh.jsonl",
+    "fresh2": DATA / "risk_utterances_fresh2.jsonl",
+    "fresh3": DATA / "risk_utterances_fresh3.jsonl",
+}
+DEV_POOLS = ("fresh2", "fresh3")
+# The blind set of this classifier: only its texts are read here, to keep every row that
+# repeats one (a real AnnoMI turn it shares with an older set) out of training.
+BLIND_SET = DATA / "risk_utterances_fresh4.jsonl"
+N_BENIGN = 1500
+MIN_DEV_PRECISION = 0.85
+
+# Chosen by the development run (``--select``; see the module doc).
+SETTINGS: dict[str, Any] = {
+    "rank": 8,
+    "alpha": 16.0,
+    "epochs": 3,
+    "batch_size": 16,
+    "learning_rate": 5e-4,
+    "weight_decay": 0.01,
+    "seed": 0,
+    "threshold": 0.3,
+}
+THRESHOLDS = tuple(round(0.3 + 0.05 * i, 2) for i in range(14))  # 0.30 … 0.95
+
+# Probe inputs whose probabilities the weights' JSON keeps (the tests compare).
+PROBES = (
+    "I've been thinking about offing myself lately.",
+    "I would never off myself, I love my kids too much.",
+    "My roommate woke up on the bathroom floor after snorting way too much.",
+    "We went to the lake on Sunday and had a picnic.",
+)
+
+# Rows of the labelled set whose text also appears in the first blind set: left out so
+# that no text is in two groups (the blind set's copies are kept).
+HELD_OUT_DUPLICATES = frozenset(
+    [
+        "annomi-95-17",
+        "annomi-107-15",
+        "mts-valid-86-1",
+        "annomi-95-5",
+        "annomi-107-17",
+        "annomi-98-35",
+        "annomi-55-33",
+        "mts-valid-30-3",
+        "mts-train-895-24",
+        "annomi-21-101",
+        "annomi-85-109",
+        "annomi-56-27",
+        "annomi-68-121",
+        "annomi-21-129",
+        "mts-train-65-3",
+        "mts-valid-32-5",
+        "mts-train-178-10",
+        "annomi-68-105",
+        "mts-train-822-3",
+        "mts-train-391-5",
+        "mts-train-1137-6",
+        "mts-train-687-4",
+        "annomi-52-5",
+        "annomi-111-28",
+    ]
+)
+# A benign AnnoMI utterance has none of these (beyond the rules finding nothing in it).
+_RISK_WORDS = re.compile(
+    r"suicid|kill|die\b|dying|dead|death|end (?:it|my life)|harm|hurt|cut(?:s|ting)?\b|burn"
+    r"|blood|bleed|wrist|razor|overdos|\bod\b|pills?\b|hang|jump|gun|knife|weapon|shoot|stab"
+    r"|murder|violen|abus|neglect|hit(?:s|ting)?\b|beat|slap|punch|kick|chok|rape|touch"
+    r"|molest|assault|threat|afraid|scared|unsafe|safe\b|drunk|blackout|black(?:ed)? out"
+    r"|passed out|withdraw|seizure|heroin|fentanyl|meth\b|cocaine|driv|worthless|hopeless"
+    r"|burden|disappear|gone\b|not here|wake up",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    id: str
+    text: str
+    role: str | None
+    label: str  # NONE or a kind
+    also: tuple[str, ...]
+    pool: str
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        """The kinds this row states as current risk (its label and ``also``)."""
+        return frozenset(k for k in (self.label, *self.also) if k in KINDS)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def normalized(text: str) -> str:
+    """Lower case, runs of non-word characters as one space: for comparing texts."""
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def held_out_texts() -> frozenset[str]:
+    """The normalized texts of the blind set (none of them is trained on)."""
+    if not BLIND_SET.exists():
+        return frozenset()
+    return frozenset(normalized(r["text"]) for r in read_jsonl(BLIND_SET))
+
+
+def load_examples(
+    pools: Sequence[str] = tuple(POOL_FILES), n_benign: int = N_BENIGN
+) -> list[Example]:
+    """The rows of the named pools (and ``n_benign`` AnnoMI negatives), in a fixed order,
+    without any row whose text is in the blind set."""
+    held_out = held_out_texts()
+    out: list[Example] = []
+    taken: set[str] = set()
+    for pool in pools:
+        for r in read_jsonl(POOL_FILES[pool]):
+            taken.add(str(r.get("source")))
+            if pool == "set" and r["id"] in HELD_OUT_DUPLICATES:
+                continue
+            if normalized(r["text"]) in held_out:
+                continue
+            also = tuple(r.get("also") or ())
+            out.append(Example(r["id"], r["text"], r.get("role", "client"), r["label"], also, pool))
+    if n_benign:
+        out += [e for e in benign_annomi(n_benign, taken) if normalized(e.text) not in held_out]
+    return out
+
+
+def benign_annomi(n: int, taken: set[str]) -> list[Example]:
+    """``n`` AnnoMI utterances (a fixed crc32 order) with no risk word and no rule finding."""
+    from note_builder.train import testdata
+
+    with (testdata() / "therapy/annomi/AnnoMI-simple.csv").open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    keyed = sorted(
+        (zlib.crc32(key.encode()), key, r)
+        for r in rows
+        for key in [f"annomi:{r['transcript_id']}:{r['utterance_id']}"]
+    )
+    out: list[Example] = []
+    for _, key, r in keyed:
+        text, role = r["utterance_text"].strip(), r["interlocutor"]
+        if key in taken or len(text.split()) < 2 or _RISK_WORDS.search(text):
+            continue
+        if detect_risk(text, role):
+            continue
+        out.append(Example(key, text, role, NONE, (), "benign"))
+        if len(out) == n:
+            break
+    return out
+
+
+def targets(examples: Sequence[Example]) -> NDArray[np.float32]:
+    """(n, len(KINDS)) 0/1: the kinds each row states."""
+    y = np.zeros((len(examples), len(KINDS)), dtype=np.float32)
+    for i, e in enumerate(examples):
+        for k in e.kinds:
+            y[i, KINDS.index(k)] = 1.0
+    return y
+
+
+def batches(lengths: Sequence[int], size: int, rng: random.Random) -> list[list[int]]:
+    """Shuffled batches of rows of similar length (sorted within windows of 20 batches)."""
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    out: list[list[int]] = []
+    window = size * 20
+    for start in range(0, len(order), window):
+        chunk = sorted(order[start : start + window], key=lambda i: lengths[i])
+        out += [chunk[i : i + size] for i in range(0, len(chunk), size)]
+    rng.shuffle(out)
+    return out
+
+
+def fit(examples: Sequence[Example], settings: Mapping[str, Any], log: bool = True) -> Any:
+    """A trained :class:`note_builder.risk_classifier` network (in eval mode, not merged)."""
+    import torch
+
+    torch.manual_seed(int(settings["seed"]))
+    rng = random.Random(int(settings["seed"]))
+    tok = rc.tokenizer()
+    net = rc.build(int(settings["rank"]), float(settings["alpha"]))
+    params = [p for p in net.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(
+        params, lr=float(settings["learning_rate"]), weight_decay=float(settings["weight_decay"])
+    )
+    texts = [e.text for e in examples]
+    y = torch.from_numpy(targets(examples))
+    size, epochs = int(settings["batch_size"]), int(settings["epochs"])
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt,
+        max_lr=float(settings["learning_rate"]),
+        total_steps=epochs * math.ceil(len(texts) / size),
+        pct_start=0.1,
+    )
+    lengths = [len(t) for t in texts]
+    net.train()
+    started = time.monotonic()
+    for epoch in range(epochs):
+        total, plan = 0.0, batches(lengths, size, rng)
+        for rows in plan:
+            enc = tok(
+                [texts[i] for i in rows],
+                padding=True,
+                truncation=True,
+                max_length=rc.MAX_TOKENS,
+                return_tensors="pt",
+            )
+            logits = net(enc["input_ids"], enc["attention_mask"])
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, y[rows])
+            opt.zero_grad()
+            loss.backward()  # type: ignore[no-untyped-call]
+            opt.step()
+            sched.step()
+            total += float(loss.item())
+        if log:
+            elapsed = time.monotonic() - started
+            print(f"  epoch {epoch + 1}/{epochs}: loss {total / len(plan):.4f} ({elapsed:.0f} s)")
+    net.eval()
+    return net
+
+
+def predicted(
+    e: Example, rules: Sequence[RiskFinding], proba: Mapping[str, float], threshold: float
+) -> set[str]:
+    """The kinds alerted for a row, as the service decides: the rules' current findings
+    plus the classifier's (:func:`note_builder.risk_model.model_kinds`)."""
+    from note_builder.risk_model import model_kinds
+
+    found = {f.kind for f in rules if f.current}
+    thresholds = dict.fromkeys(KINDS, threshold)
+    return found | set(model_kinds(e.text, e.role, proba, thresholds, rules))
+
+
+def score(
+    examples: Sequence[Example],
+    rules: Sequence[Sequence[RiskFinding]],
+    proba: Sequence[Mapping[str, float]] | None,
+    threshold: float = 0.5,
+) -> dict[str, float]:
+    """Micro precision / recall as ``benchmarks.bench_risk`` counts them (``proba`` None:
+    the rules alone)."""
+    tp = fp = fn = 0
+    for i, e in enumerate(examples):
+        if proba is None:
+            found = {f.kind for f in rules[i] if f.current}
+        else:
+            found = predicted(e, rules[i], proba[i], threshold)
+        fp += len(found - e.kinds - {e.label})
+        if e.label in KINDS:
+            tp += e.label in found
+            fn += e.label not in found
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    f2 = 5 * p * r / (4 * p + r) if p + r else 0.0
+    return {"precision": p, "recall": r, "f2": f2, "tp": tp, "fp": fp, "fn": fn}
+
+
+def develop(settings: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Train without the development pools, score them per threshold and gate."""
+    train_pools = [p for p in POOL_FILES if p not in DEV_POOLS]
+    train_ex = load_examples(train_pools)
+    dev = load_examples(DEV_POOLS, n_benign=0)
+    print(f"development: train {len(train_ex)} rows, score {len(dev)} ({'+'.join(DEV_POOLS)})")
+    net = fit(train_ex, settings)
+    net.merge()
+    proba = _dicts(rc.probabilities(net, rc.tokenizer(), [e.text for e in dev]))
+    rules = [detect_risk(e.text, e.role) for e in dev]
+    table: list[dict[str, Any]] = [
+        {"system": "rules", "threshold": None, **score(dev, rules, None)}
+    ]
+    for t in THRESHOLDS:
+        table.append({"system": "rules+classifier", "threshold": t, **score(dev, rules, proba, t)})
+    for row in table:
+        print(
+            f"  {row['system']:16s} t {row['threshold']!s:5s} P {row['precision']:.3f} "
+            f"R {row['recall']:.3f} F2 {row['f2']:.3f} (fp {row['fp']} fn {row['fn']})"
+        )
+    return table
+
+
+def best_threshold(table: Sequence[Mapping[str, Any]]) -> float:
+    """The threshold of the highest development recall with precision ≥
+    :data:`MIN_DEV_PRECISION` (ties: the higher precision); when none reaches it, of the
+    highest F2 (recall weighted four times precision: a missed risk costs more than a
+    false alert)."""
+    rows = [r for r in table if r["threshold"] is not None]
+    ok = [r for r in rows if r["precision"] >= MIN_DEV_PRECISION]
+    if ok:
+        return float(max(ok, key=lambda r: (r["recall"], r["precision"]))["threshold"])
+    return float(max(rows, key=lambda r: (r["f2"], r["recall"]))["threshold"])
+
+
+def _dicts(proba: NDArray[np.float32]) -> list[dict[str, float]]:
+    return [{k: float(p) for k, p in zip(KINDS, row, strict=True)} for row in proba]
+
+
+def train(select: bool = False, write: bool = True) -> dict[str, Any]:
+    """Train on every pool with :data:`SETTINGS`; write ``weights/risk_lora.{npz,json}``."""
+    import torch
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    settings = dict(SETTINGS)
+    development = develop(settings) if select else None
+    if development is not None:
+        settings["threshold"] = best_threshold(development)
+        print(f"  threshold chosen on the development pools: {settings['threshold']}")
+    examples = load_examples()
+    counts = {k: int(sum(k in e.kinds for e in examples)) for k in KINDS}
+    print(f"risk classifier: {len(examples)} rows, positives {counts}")
+    net = fit(examples, settings)
+    arrays = rc.trained_arrays(net)
+    net.merge()
+    probes = rc.probabilities(net, rc.tokenizer(), list(PROBES))
+    threshold = float(settings["threshold"])
+    meta = {
+        "kinds": list(KINDS),
+        "rank": settings["rank"],
+        "alpha": settings["alpha"],
+        "targets": list(rc.TARGETS),
+        "max_tokens": rc.MAX_TOKENS,
+        "thresholds": dict.fromkeys(KINDS, threshold),
+        "settings": settings,
+        "n_examples": len(examples),
+        "positives": counts,
+        "pools": {p: int(sum(e.pool == p for e in examples)) for p in (*POOL_FILES, "benign")},
+        "development": development,
+        "probes": [
+            {"text": t, "proba": [round(float(v), 6) for v in row]}
+            for t, row in zip(PROBES, probes, strict=True)
+        ],
+    }
+    if write:
+        WEIGHTS_DIR.mkdir(exist_ok=True)
+        payload: dict[str, Any] = dict(arrays)
+        np.savez_compressed(WEIGHTS_DIR / f"{rc.NAME}.npz", **payload)
+        (WEIGHTS_DIR / f"{rc.NAME}.json").write_text(json.dumps(meta, indent=1) + "\n")
+        size = sum(a.size for a in arrays.values())
+        print(f"{rc.NAME}: {len(arrays)} arrays, {size:,} trained parameters")
+    return meta

@@ -1,0 +1,102 @@
+"""Training data and scoring of the risk classifier (note_builder.risk_tuning)."""
+
+from __future__ import annotations
+
+import random
+
+from benchmarks.bench_risk import CONTEXTS
+from note_builder.risk import KINDS, detect_risk
+from note_builder.risk_tuning import (
+    DATA,
+    DEV_POOLS,
+    POOL_FILES,
+    Example,
+    batches,
+    best_threshold,
+    load_examples,
+    normalized,
+    read_jsonl,
+    score,
+    targets,
+)
+
+BLIND = DATA / "risk_utterances_fresh4.jsonl"
+
+
+def test_the_blind_set_is_in_no_training_pool() -> None:
+    blind = {normalized(r["text"]) for r in read_jsonl(BLIND)}
+    assert len(blind) >= 240
+    trained = {normalized(e.text) for e in load_examples()}
+    assert not blind & trained
+    assert BLIND not in POOL_FILES.values() and set(DEV_POOLS) <= set(POOL_FILES)
+
+
+def test_every_training_row_is_well_formed() -> None:
+    for pool, path in POOL_FILES.items():
+        rows = read_jsonl(path)
+        ids = [r["id"] for r in rows]
+        assert len(ids) == len(set(ids)), pool
+        for r in rows:
+            assert r["label"] in {"none", *KINDS}, (pool, r["id"])
+            assert set(r.get("also") or ()) <= set(KINDS), (pool, r["id"])
+            assert r.get("role", "client") in {"client", "therapist"}, (pool, r["id"])
+            if "context" in r:
+                assert r["context"] in CONTEXTS, (pool, r["id"])
+                assert (r["context"] == "current") == (r["label"] != "none"), (pool, r["id"])
+
+
+def test_the_diverse_pool_covers_every_kind_and_context() -> None:
+    rows = read_jsonl(POOL_FILES["diverse"])
+    assert len(rows) >= 2000
+    labels = {r["label"] for r in rows}
+    contexts = {r["context"] for r in rows}
+    assert labels == {"none", *KINDS} and contexts == set(CONTEXTS)
+    for kind in KINDS:
+        assert sum(r["label"] == kind for r in rows) >= 150, kind
+
+
+def test_targets_count_also_kinds() -> None:
+    ex = [
+        Example("a", "t", "client", "self_harm", ("suicidal_ideation",), "set"),
+        Example("b", "t", "client", "none", (), "set"),
+    ]
+    y = targets(ex)
+    assert y.shape == (2, len(KINDS))
+    assert y[0, KINDS.index("self_harm")] == y[0, KINDS.index("suicidal_ideation")] == 1.0
+    assert y[0].sum() == 2.0 and y[1].sum() == 0.0
+
+
+def test_batches_cover_every_row_once_and_repeat_for_a_seed() -> None:
+    lengths = [random.Random(1).randint(1, 300) for _ in range(1000)]
+    a = batches(lengths, 16, random.Random(0))
+    b = batches(lengths, 16, random.Random(0))
+    assert a == b
+    assert sorted(i for batch in a for i in batch) == list(range(1000))
+    assert all(1 <= len(batch) <= 16 for batch in a)
+
+
+def test_score_counts_as_the_benchmark_does() -> None:
+    ex = [
+        Example("p", "I have been cutting again.", "client", "self_harm", (), "x"),
+        Example("n", "We had a picnic on Sunday.", "client", "none", (), "x"),
+        Example("q", "Have you been cutting?", "therapist", "none", (), "x"),
+    ]
+    rules = [detect_risk(e.text, e.role) for e in ex]
+    sure = [dict.fromkeys(KINDS, 1.0) for _ in ex]
+    s = score(ex, rules, sure, 0.5)
+    # every kind on the client's two turns: 1 tp; 4 + 5 false kinds; the therapist's none
+    assert (s["tp"], s["fp"], s["fn"]) == (1, 9, 0)
+    nothing = [dict.fromkeys(KINDS, 0.0) for _ in ex]
+    rules_only = score(ex, rules, None)
+    assert score(ex, rules, nothing, 0.5) == rules_only
+
+
+def test_the_threshold_favours_recall_at_the_precision_floor() -> None:
+    def row(t: float, p: float, r: float) -> dict[str, float]:
+        return {"threshold": t, "precision": p, "recall": r, "f2": 5 * p * r / (4 * p + r)}
+
+    rules = {"threshold": None, "precision": 0.9, "recall": 0.4, "f2": 0.45}
+    reached = [rules, row(0.3, 0.80, 0.97), row(0.5, 0.86, 0.93), row(0.7, 0.90, 0.90)]
+    assert best_threshold(reached) == 0.5
+    unreached = [rules, row(0.3, 0.70, 0.93), row(0.5, 0.75, 0.87), row(0.9, 0.82, 0.67)]
+    assert best_threshold(unreached) == 0.3
