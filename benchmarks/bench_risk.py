@@ -14,11 +14,12 @@ benign), ``source``, ``variant_of``, ``role`` (therapist|client, passed to the d
 positives).
 
 Blind sets, same format, each written by someone who saw neither the detector nor the
-other sets, and each scored once before it became training data (see
-:mod:`note_builder.risk_tuning`): ``risk_utterances_fresh.jsonl`` (243 rows),
+other sets, and each scored once (see :mod:`note_builder.risk_tuning`):
+``risk_utterances_fresh.jsonl`` (243 rows),
 ``risk_utterances_fresh2.jsonl`` (251) and ``risk_utterances_fresh3.jsonl`` (244) are now
-the classifier's training and development data; ``risk_utterances_fresh4.jsonl`` (250) is
-the blind set of the fine-tuned classifier. Score one with ``--set PATH --split none``.
+the classifier's training and development data; ``risk_utterances_fresh4.jsonl`` and
+``risk_utterances_fresh5.jsonl`` (250 each) are the blind sets of the fine-tuned classifier.
+Score one with ``--set PATH --split none``.
 ``--second-opinion`` adds "detector+model": the rules and the risk classifier
 (:mod:`note_builder.risk_classifier`) together, as the service raises alerts.
 

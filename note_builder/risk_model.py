@@ -10,9 +10,10 @@ gives each kind a probability that it is the speaker's current risk.
 * a kind the rules already report as current is theirs (their finding quotes the cue);
 * otherwise each kind whose probability reaches its threshold becomes a finding that quotes
   the whole utterance (``cue`` / ``span``), ``modifiers == ("model",)``, severity
-  ``moderate``: the alert says it is a model's reading, and the clinician decides. (A kind
-  the rules found only denied, past or someone else's is the classifier's call: it reads
-  "I'm not gonna lie, I've thought about ending it" whole.)
+  ``moderate``: the alert says it is a model's reading, and the clinician decides;
+* a kind the rules found only out of context (denied, hypothetical, past, someone else's)
+  needs the higher probability ``override`` (a setting chosen with the threshold): the
+  classifier may overrule the rules' reading of the context, but only when it is sure.
 
 :func:`detect_risk_with_model` is the union the service alerts on: the rules' findings plus
 the second opinion. Training and the choice of threshold: :mod:`note_builder.risk_tuning`.
@@ -49,12 +50,27 @@ def model_kinds(
     proba: Mapping[str, float],
     thresholds: Mapping[str, float],
     rule_findings: Sequence[RiskFinding],
+    override: float | None = None,
 ) -> list[str]:
-    """The kinds the classifier adds to the rules' current findings for one utterance."""
+    """The kinds the classifier adds to the rules' current findings for one utterance.
+
+    ``override``: the probability the classifier needs for a kind that the rules found
+    only out of context (denied, hypothetical, past, someone else's); None: the kind's
+    threshold, as for any other kind."""
     if _is_therapist(role) or not text.strip():
         return []
-    ruled = {f.kind for f in rule_findings if f.current}
-    return [k for k in KINDS if k not in ruled and proba.get(k, 0.0) >= thresholds[k]]
+    current = {f.kind for f in rule_findings if f.current}
+    contested = {f.kind for f in rule_findings if not f.current} - current
+    out = []
+    for k in KINDS:
+        if k in current:
+            continue
+        bar = thresholds[k]
+        if k in contested and override is not None:
+            bar = max(bar, override)
+        if proba.get(k, 0.0) >= bar:
+            out.append(k)
+    return out
 
 
 def second_opinion(
@@ -74,7 +90,8 @@ def second_opinion(
     model = model or shared_risk_classifier()
     rules = detect_risk(text, role) if rule_findings is None else rule_findings
     proba = model.predict([text])[0]
-    kinds = model_kinds(text, role, proba, model.thresholds, rules)
+    override = model.settings.get("override")
+    kinds = model_kinds(text, role, proba, model.thresholds, rules, override)
     cue, span = _evidence(text)
     return [
         RiskFinding(

@@ -15,14 +15,15 @@ as positives too), by pool:
   ``benchmarks/bench_risk.py``) before it became training data;
 * ``benign``: 1,500 AnnoMI utterances without a risk word.
 
-``risk_utterances_fresh4.jsonl`` is the blind set of this classifier: training reads only
-its texts, to leave out every row that repeats one (a few real AnnoMI turns are in older
-sets too).
+``risk_utterances_fresh4.jsonl`` and ``risk_utterances_fresh5.jsonl`` are the blind sets
+of this classifier: training reads only their texts, to leave out every row that repeats
+one (a few real AnnoMI turns are in older sets too).
 
 The development run (``--select``) trains on everything but ``fresh2`` and ``fresh3``
 and scores them: per threshold, the precision and recall of the rules and the classifier
-together, as the service alerts. The threshold kept in :data:`SETTINGS` is the one
-:func:`best_threshold` picks there. Then the classifier is trained on every pool.
+together, as the service alerts, per threshold and override (the bar for a kind the rules
+found only out of context). The settings kept in :data:`SETTINGS` are the ones
+:func:`best_settings` picks there. Then the classifier is trained on every pool.
 
 Training: AdamW, one-cycle learning rate, binary cross-entropy per kind, batches of
 similar length, a fixed seed (on one machine and thread count the result repeats).
@@ -63,9 +64,9 @@ POOL_FILES = {
     "fresh3": DATA / "risk_utterances_fresh3.jsonl",
 }
 DEV_POOLS = ("fresh2", "fresh3")
-# The blind set of this classifier: only its texts are read here, to keep every row that
-# repeats one (a real AnnoMI turn it shares with an older set) out of training.
-BLIND_SET = DATA / "risk_utterances_fresh4.jsonl"
+# The blind sets of this classifier: only their texts are read here, to keep every row
+# that repeats one (a real AnnoMI turn shared with an older set) out of training.
+BLIND_SETS = (DATA / "risk_utterances_fresh4.jsonl", DATA / "risk_utterances_fresh5.jsonl")
 N_BENIGN = 1500
 MIN_DEV_PRECISION = 0.85
 
@@ -79,8 +80,11 @@ SETTINGS: dict[str, Any] = {
     "weight_decay": 0.01,
     "seed": 0,
     "threshold": 0.3,
+    "override": 0.95,
 }
 THRESHOLDS = tuple(round(0.3 + 0.05 * i, 2) for i in range(14))  # 0.30 … 0.95
+# The bar for a kind the rules found only out of context (None: the threshold itself).
+OVERRIDES = (None, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99)
 
 # Probe inputs whose probabilities the weights' JSON keeps (the tests compare).
 PROBES = (
@@ -158,10 +162,10 @@ def normalized(text: str) -> str:
 
 
 def held_out_texts() -> frozenset[str]:
-    """The normalized texts of the blind set (none of them is trained on)."""
-    if not BLIND_SET.exists():
-        return frozenset()
-    return frozenset(normalized(r["text"]) for r in read_jsonl(BLIND_SET))
+    """The normalized texts of the blind sets (none of them is trained on)."""
+    return frozenset(
+        normalized(r["text"]) for path in BLIND_SETS if path.exists() for r in read_jsonl(path)
+    )
 
 
 def load_examples(
@@ -281,7 +285,11 @@ def fit(examples: Sequence[Example], settings: Mapping[str, Any], log: bool = Tr
 
 
 def predicted(
-    e: Example, rules: Sequence[RiskFinding], proba: Mapping[str, float], threshold: float
+    e: Example,
+    rules: Sequence[RiskFinding],
+    proba: Mapping[str, float],
+    threshold: float,
+    override: float | None = None,
 ) -> set[str]:
     """The kinds alerted for a row, as the service decides: the rules' current findings
     plus the classifier's (:func:`note_builder.risk_model.model_kinds`)."""
@@ -289,7 +297,7 @@ def predicted(
 
     found = {f.kind for f in rules if f.current}
     thresholds = dict.fromkeys(KINDS, threshold)
-    return found | set(model_kinds(e.text, e.role, proba, thresholds, rules))
+    return found | set(model_kinds(e.text, e.role, proba, thresholds, rules, override))
 
 
 def score(
@@ -297,6 +305,7 @@ def score(
     rules: Sequence[Sequence[RiskFinding]],
     proba: Sequence[Mapping[str, float]] | None,
     threshold: float = 0.5,
+    override: float | None = None,
 ) -> dict[str, float]:
     """Micro precision / recall as ``benchmarks.bench_risk`` counts them (``proba`` None:
     the rules alone)."""
@@ -305,7 +314,7 @@ def score(
         if proba is None:
             found = {f.kind for f in rules[i] if f.current}
         else:
-            found = predicted(e, rules[i], proba[i], threshold)
+            found = predicted(e, rules[i], proba[i], threshold, override)
         fp += len(found - e.kinds - {e.label})
         if e.label in KINDS:
             tp += e.label in found
@@ -316,39 +325,57 @@ def score(
     return {"precision": p, "recall": r, "f2": f2, "tp": tp, "fp": fp, "fn": fn}
 
 
-def develop(settings: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Train without the development pools, score them per threshold and gate."""
+def development_probabilities(
+    settings: Mapping[str, Any],
+) -> tuple[list[Example], list[dict[str, float]]]:
+    """Train without the development pools; their rows and the classifier's probabilities."""
     train_pools = [p for p in POOL_FILES if p not in DEV_POOLS]
     train_ex = load_examples(train_pools)
     dev = load_examples(DEV_POOLS, n_benign=0)
     print(f"development: train {len(train_ex)} rows, score {len(dev)} ({'+'.join(DEV_POOLS)})")
     net = fit(train_ex, settings)
     net.merge()
-    proba = _dicts(rc.probabilities(net, rc.tokenizer(), [e.text for e in dev]))
+    return dev, _dicts(rc.probabilities(net, rc.tokenizer(), [e.text for e in dev]))
+
+
+def development_table(
+    dev: Sequence[Example], proba: Sequence[Mapping[str, float]]
+) -> list[dict[str, Any]]:
+    """Precision and recall of the rules, and of rules + classifier per threshold."""
     rules = [detect_risk(e.text, e.role) for e in dev]
     table: list[dict[str, Any]] = [
-        {"system": "rules", "threshold": None, **score(dev, rules, None)}
+        {"system": "rules", "threshold": None, "override": None, **score(dev, rules, None)}
     ]
-    for t in THRESHOLDS:
-        table.append({"system": "rules+classifier", "threshold": t, **score(dev, rules, proba, t)})
+    for o in OVERRIDES:
+        for t in THRESHOLDS:
+            s = score(dev, rules, proba, t, o)
+            table.append({"system": "rules+classifier", "threshold": t, "override": o, **s})
     for row in table:
         print(
-            f"  {row['system']:16s} t {row['threshold']!s:5s} P {row['precision']:.3f} "
-            f"R {row['recall']:.3f} F2 {row['f2']:.3f} (fp {row['fp']} fn {row['fn']})"
+            f"  {row['system']:16s} t {row['threshold']!s:5s} override {row['override']!s:5s} "
+            f"P {row['precision']:.3f} R {row['recall']:.3f} F2 {row['f2']:.3f} "
+            f"(fp {row['fp']} fn {row['fn']})"
         )
     return table
 
 
-def best_threshold(table: Sequence[Mapping[str, Any]]) -> float:
-    """The threshold of the highest development recall with precision ≥
+def develop(settings: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Train without the development pools, score them per threshold."""
+    return development_table(*development_probabilities(settings))
+
+
+def best_settings(table: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
+    """The threshold and override of the highest development recall with precision ≥
     :data:`MIN_DEV_PRECISION` (ties: the higher precision); when none reaches it, of the
     highest F2 (recall weighted four times precision: a missed risk costs more than a
-    false alert)."""
+    false alert; ties: the higher recall)."""
     rows = [r for r in table if r["threshold"] is not None]
     ok = [r for r in rows if r["precision"] >= MIN_DEV_PRECISION]
     if ok:
-        return float(max(ok, key=lambda r: (r["recall"], r["precision"]))["threshold"])
-    return float(max(rows, key=lambda r: (r["f2"], r["recall"]))["threshold"])
+        best = max(ok, key=lambda r: (r["recall"], r["precision"]))
+    else:
+        best = max(rows, key=lambda r: (r["f2"], r["recall"]))
+    return {"threshold": float(best["threshold"]), "override": best["override"]}
 
 
 def _dicts(proba: NDArray[np.float32]) -> list[dict[str, float]]:
@@ -363,8 +390,8 @@ def train(select: bool = False, write: bool = True) -> dict[str, Any]:
     settings = dict(SETTINGS)
     development = develop(settings) if select else None
     if development is not None:
-        settings["threshold"] = best_threshold(development)
-        print(f"  threshold chosen on the development pools: {settings['threshold']}")
+        settings.update(best_settings(development))
+        print(f"  chosen on the development pools: {best_settings(development)}")
     examples = load_examples()
     counts = {k: int(sum(k in e.kinds for e in examples)) for k in KINDS}
     print(f"risk classifier: {len(examples)} rows, positives {counts}")

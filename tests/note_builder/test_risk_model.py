@@ -23,11 +23,13 @@ from note_builder.risk_tuning import PROBES
 
 
 class _Sure(RiskClassifier):
-    """A stand-in that is certain of every kind: only the gating decides."""
+    """A stand-in that gives every kind the same probability (1 unless told): only the
+    gating decides."""
 
-    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+    def __init__(self, settings: dict[str, Any] | None = None, p: float = 1.0) -> None:
         super().__init__()
         self._settings = settings or {}
+        self._p = p
 
     @property
     def thresholds(self) -> dict[str, float]:
@@ -38,7 +40,7 @@ class _Sure(RiskClassifier):
         return dict(self._settings)
 
     def predict(self, texts: Sequence[str]) -> list[dict[str, float]]:
-        return [dict.fromkeys(KINDS, 1.0) for _ in texts]
+        return [dict.fromkeys(KINDS, self._p) for _ in texts]
 
 
 def test_a_therapist_question_never_counts() -> None:
@@ -70,6 +72,20 @@ def test_a_rule_finding_out_of_context_leaves_the_kind_to_the_classifier() -> No
     assert not [f for f in detect_risk(text, "client") if f.current]
     kinds = {f.kind for f in second_opinion(text, "client", model=_Sure())}
     assert "homicidal_ideation" in kinds
+
+
+def test_overruling_the_rules_reading_of_context_takes_the_override_bar() -> None:
+    text = "My cousin tried to kill herself last month."
+    assert {f.kind for f in detect_risk(text, "client")} == {"suicidal_ideation"}
+
+    def kinds(model: RiskClassifier) -> set[str]:
+        return {f.kind for f in second_opinion(text, "client", model=model)}
+
+    assert "suicidal_ideation" in kinds(_Sure(p=0.8))
+    assert "suicidal_ideation" not in kinds(_Sure({"override": 0.9}, p=0.8))
+    assert "suicidal_ideation" in kinds(_Sure({"override": 0.9}, p=0.95))
+    # kinds the rules did not mention keep the plain threshold
+    assert "self_harm" in kinds(_Sure({"override": 0.9}, p=0.8))
 
 
 def test_above_keeps_kind_order() -> None:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from benchmarks.bench_risk import CONTEXTS
 from note_builder.risk import KINDS, detect_risk
 from note_builder.risk_tuning import (
-    DATA,
+    BLIND_SETS,
     DEV_POOLS,
     POOL_FILES,
     Example,
     batches,
-    best_threshold,
+    best_settings,
     load_examples,
     normalized,
     read_jsonl,
@@ -20,15 +21,15 @@ from note_builder.risk_tuning import (
     targets,
 )
 
-BLIND = DATA / "risk_utterances_fresh4.jsonl"
 
-
-def test_the_blind_set_is_in_no_training_pool() -> None:
-    blind = {normalized(r["text"]) for r in read_jsonl(BLIND)}
-    assert len(blind) >= 240
+def test_the_blind_sets_are_in_no_training_pool() -> None:
     trained = {normalized(e.text) for e in load_examples()}
-    assert not blind & trained
-    assert BLIND not in POOL_FILES.values() and set(DEV_POOLS) <= set(POOL_FILES)
+    for path in BLIND_SETS:
+        blind = {normalized(r["text"]) for r in read_jsonl(path)}
+        assert len(blind) >= 240, path.name
+        assert not blind & trained, path.name
+        assert path not in POOL_FILES.values()
+    assert set(DEV_POOLS) <= set(POOL_FILES)
 
 
 def test_every_training_row_is_well_formed() -> None:
@@ -91,12 +92,23 @@ def test_score_counts_as_the_benchmark_does() -> None:
     assert score(ex, rules, nothing, 0.5) == rules_only
 
 
-def test_the_threshold_favours_recall_at_the_precision_floor() -> None:
-    def row(t: float, p: float, r: float) -> dict[str, float]:
-        return {"threshold": t, "precision": p, "recall": r, "f2": 5 * p * r / (4 * p + r)}
+def test_the_settings_favour_recall_at_the_precision_floor() -> None:
+    def row(t: float, p: float, r: float, o: float | None = None) -> dict[str, Any]:
+        f2 = 5 * p * r / (4 * p + r)
+        return {"threshold": t, "override": o, "precision": p, "recall": r, "f2": f2}
 
-    rules = {"threshold": None, "precision": 0.9, "recall": 0.4, "f2": 0.45}
-    reached = [rules, row(0.3, 0.80, 0.97), row(0.5, 0.86, 0.93), row(0.7, 0.90, 0.90)]
-    assert best_threshold(reached) == 0.5
+    rules = {"threshold": None, "override": None, "precision": 0.9, "recall": 0.4, "f2": 0.45}
+    reached = [rules, row(0.3, 0.80, 0.97), row(0.5, 0.86, 0.93, 0.9), row(0.7, 0.90, 0.90)]
+    assert best_settings(reached) == {"threshold": 0.5, "override": 0.9}
     unreached = [rules, row(0.3, 0.70, 0.93), row(0.5, 0.75, 0.87), row(0.9, 0.82, 0.67)]
-    assert best_threshold(unreached) == 0.3
+    assert best_settings(unreached) == {"threshold": 0.3, "override": None}
+
+
+def test_a_rule_reading_out_of_context_raises_the_bar() -> None:
+    ex = [Example("n", "My cousin tried to kill herself last month.", "client", "none", (), "x")]
+    rules = [detect_risk(ex[0].text, "client")]
+    assert rules[0] and not any(f.current for f in rules[0])
+    fairly_sure = [{**dict.fromkeys(KINDS, 0.0), "suicidal_ideation": 0.8}]
+    assert score(ex, rules, fairly_sure, 0.5)["fp"] == 1
+    assert score(ex, rules, fairly_sure, 0.5, override=0.9)["fp"] == 0
+    assert score(ex, rules, fairly_sure, 0.5, override=0.7)["fp"] == 1

@@ -51,6 +51,11 @@ const view = {
 
 let user = null;
 let current = null; // {id, entry (from the queue), note}
+// The clinician's "not assessed" ticks as this page holds them: quick clicks are never lost
+// to a re-render from an older server state, and saves go one at a time, each with the
+// whole set (null: the server's set, before the first tick).
+let waivedHere = null;
+let waiverSaves = Promise.resolve();
 let queue = [];
 
 const draft = new NoteDraftView({
@@ -129,6 +134,7 @@ function chosenFormat() {
 async function select(sessionId) {
   const entry = queue.find((e) => e.session_id === sessionId) ?? { session_id: sessionId };
   current = { id: sessionId, entry, note: null };
+  waivedHere = null;
   for (const b of document.querySelectorAll('.review-entry')) {
     if (b.dataset.sessionId === sessionId) b.setAttribute('aria-current', 'true');
     else b.removeAttribute('aria-current');
@@ -188,7 +194,7 @@ function refreshSoon() {
 }
 
 function renderRequired(note, readOnly) {
-  const waived = new Set(note.waived ?? []);
+  const waived = waivedHere ?? new Set(note.waived ?? []);
   const elements = Array.isArray(note.required) ? note.required : [];
   view.required.replaceChildren(
     ...elements.map((e) => {
@@ -209,7 +215,7 @@ function renderRequired(note, readOnly) {
       box.checked = waived.has(e.name);
       box.disabled = readOnly;
       box.dataset.element = e.name;
-      box.addEventListener('change', () => saveWaivers());
+      box.addEventListener('change', () => toggleWaiver(e.name, box.checked));
       const label = el('label', {
         className: 'waive',
         text: ' Deliberately not assessed',
@@ -221,14 +227,22 @@ function renderRequired(note, readOnly) {
   );
 }
 
-async function saveWaivers() {
-  const names = [...view.required.querySelectorAll('input[type="checkbox"]:checked')].map(
-    (b) => b.dataset.element,
-  );
+function toggleWaiver(name, on) {
+  if (!waivedHere) waivedHere = new Set(current?.note?.waived ?? []);
+  if (on) waivedHere.add(name);
+  else waivedHere.delete(name);
+  const sessionId = current.id;
+  const names = [...waivedHere];
+  waiverSaves = waiverSaves.then(() => saveWaivers(sessionId, names)).catch(() => {});
+}
+
+async function saveWaivers(sessionId, names) {
+  if (current?.id !== sessionId) return; // the clinician moved on to another note
   setMessage(view.error, '');
   try {
-    await api.put(`${notePath(current.id)}/waivers`, { elements: names });
+    await api.put(`${notePath(sessionId)}/waivers`, { elements: names });
   } catch (err) {
+    waivedHere = null; // show what the server holds
     setMessage(view.error, `Not assessed: ${errorText(err)}`, 'error');
   }
   await loadNote(false);
