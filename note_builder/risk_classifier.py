@@ -14,10 +14,11 @@ hypothetical.
   base frozen), masked mean pooling, dropout and a linear layer to one logit per kind. A
   sigmoid per kind: an utterance can state two risks.
 * :class:`RiskClassifier`: loads the stored low-rank factors and head
-  (``weights/risk_lora.npz``, 333,701 float32 parameters in 1.3 MB, no pickle) and settings
-  (``weights/risk_lora.json``), folds each ``B @ A`` into its base weight once (inference
-  costs what the plain encoder costs) and returns per-kind probabilities; thread-safe, one
-  torch thread (the service's other models share the cores).
+  (``weights/risk_lora.npz``: 333,701 float32 parameters as one vector, 1.3 MB, no pickle)
+  with their layout and the settings (``weights/risk_lora.json``), folds each ``B @ A``
+  into its base weight once (inference costs what the plain encoder costs) and returns
+  per-kind probabilities; thread-safe, one torch thread (the service's other models share
+  the cores).
 
 Training is :mod:`note_builder.risk_tuning`.
 """
@@ -136,6 +137,32 @@ def tokenizer() -> Any:
     return AutoTokenizer.from_pretrained(model_path())
 
 
+def pack(arrays: Mapping[str, NDArray[np.float32]]) -> tuple[NDArray[np.float32], list[Any]]:
+    """All the arrays as one flat float32 vector and its layout ``[[name, shape], …]``.
+
+    One array in the ``.npz``: numpy parses each array's header with ``ast.literal_eval``,
+    and CPython 3.11's ``ast.parse`` is not safe to run in two threads at once (gh-106905;
+    the weights load on the note thread while the server imports and compiles on others)."""
+    names = sorted(arrays)
+    flat = np.concatenate([arrays[n].astype(np.float32).ravel() for n in names])
+    return flat, [[n, list(arrays[n].shape)] for n in names]
+
+
+def unpack(flat: NDArray[np.float32], layout: Sequence[Any]) -> dict[str, NDArray[np.float32]]:
+    """The inverse of :func:`pack`."""
+    out: dict[str, NDArray[np.float32]] = {}
+    at = 0
+    for name, shape in layout:
+        size = int(np.prod(shape))
+        if at + size > flat.size:
+            raise ValueError("the layout is longer than the stored vector")
+        out[str(name)] = flat[at : at + size].reshape(shape)
+        at += size
+    if at != flat.size:
+        raise ValueError("the layout is shorter than the stored vector")
+    return out
+
+
 def trained_arrays(net: Any) -> dict[str, NDArray[np.float32]]:
     """The parameters that training changed (LoRA factors and head), as numpy arrays."""
     return {
@@ -216,8 +243,8 @@ def _load(name: str) -> _Loaded:
     try:
         meta: dict[str, Any] = json.loads((WEIGHTS_DIR / f"{name}.json").read_text())
         with np.load(WEIGHTS_DIR / f"{name}.npz", allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except (OSError, ValueError) as exc:
+            arrays = unpack(npz["params"], meta["layout"])
+    except (OSError, ValueError, KeyError) as exc:
         raise ConfigError(f"cannot read the {name} weights: {type(exc).__name__}") from exc
     if tuple(meta.get("kinds", ())) != KINDS:
         raise ConfigError(f"the {name} weights were trained for other kinds")

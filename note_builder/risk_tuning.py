@@ -400,12 +400,14 @@ def train(select: bool = False, write: bool = True) -> dict[str, Any]:
     net.merge()
     probes = rc.probabilities(net, rc.tokenizer(), list(PROBES))
     threshold = float(settings["threshold"])
+    flat, layout = rc.pack(arrays)
     meta = {
         "kinds": list(KINDS),
         "rank": settings["rank"],
         "alpha": settings["alpha"],
         "targets": list(rc.TARGETS),
         "max_tokens": rc.MAX_TOKENS,
+        "layout": layout,
         "thresholds": dict.fromkeys(KINDS, threshold),
         "settings": settings,
         "n_examples": len(examples),
@@ -419,9 +421,7 @@ def train(select: bool = False, write: bool = True) -> dict[str, Any]:
     }
     if write:
         WEIGHTS_DIR.mkdir(exist_ok=True)
-        payload: dict[str, Any] = dict(arrays)
-        np.savez_compressed(WEIGHTS_DIR / f"{rc.NAME}.npz", **payload)
+        np.savez_compressed(WEIGHTS_DIR / f"{rc.NAME}.npz", params=flat)
         (WEIGHTS_DIR / f"{rc.NAME}.json").write_text(json.dumps(meta, indent=1) + "\n")
-        size = sum(a.size for a in arrays.values())
-        print(f"{rc.NAME}: {len(arrays)} arrays, {size:,} trained parameters")
+        print(f"{rc.NAME}: {len(arrays)} arrays, {flat.size:,} trained parameters")
     return meta

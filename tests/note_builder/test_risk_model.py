@@ -8,11 +8,12 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pytest
 
 from note_builder.embeddings import WEIGHTS_DIR
 from note_builder.risk import KINDS, detect_risk
-from note_builder.risk_classifier import NAME, RiskClassifier, above
+from note_builder.risk_classifier import NAME, RiskClassifier, above, pack, unpack
 from note_builder.risk_model import (
     MODEL_MARK,
     detect_risk_with_model,
@@ -86,6 +87,22 @@ def test_overruling_the_rules_reading_of_context_takes_the_override_bar() -> Non
     assert "suicidal_ideation" in kinds(_Sure({"override": 0.9}, p=0.95))
     # kinds the rules did not mention keep the plain threshold
     assert "self_harm" in kinds(_Sure({"override": 0.9}, p=0.8))
+
+
+def test_weights_pack_into_one_vector_and_back() -> None:
+    arrays = {
+        "b.lora_a": np.arange(6, dtype=np.float32).reshape(2, 3),
+        "a.lora_b": np.ones((3, 2), dtype=np.float32),
+        "head.bias": np.zeros(5, dtype=np.float32),
+    }
+    flat, layout = pack(arrays)
+    assert flat.shape == (17,) and [n for n, _ in layout] == sorted(arrays)
+    back = unpack(flat, layout)
+    assert all(np.array_equal(back[k], v) for k, v in arrays.items())
+    with pytest.raises(ValueError):
+        unpack(flat[:-1], layout)
+    with pytest.raises(ValueError):
+        unpack(np.concatenate([flat, flat[:1]]), layout)
 
 
 def test_above_keeps_kind_order() -> None:
