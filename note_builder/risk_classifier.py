@@ -14,7 +14,7 @@ hypothetical.
   base frozen), masked mean pooling, dropout and a linear layer to one logit per kind. A
   sigmoid per kind: an utterance can state two risks.
 * :class:`RiskClassifier`: loads the stored low-rank factors and head
-  (``weights/risk_lora.npz``: 333,701 float32 parameters as one vector, 1.3 MB, no pickle)
+  (``weights/risk_lora.npz``: 333,701 float32 parameters as one vector, 1.2 MB, no pickle)
   with their layout and the settings (``weights/risk_lora.json``), folds each ``B @ A``
   into its base weight once (inference costs what the plain encoder costs) and returns
   per-kind probabilities; thread-safe, one torch thread (the service's other models share
