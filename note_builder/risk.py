@@ -1706,7 +1706,8 @@ def _is_question(norm: str) -> bool:
     )
 
 
-def _is_therapist(role: str | None) -> bool:
+def is_therapist(role: str | None) -> bool:
+    """Whether ``role`` names the clinician (whose words are never the client's risk)."""
     return role is not None and role.strip().lower() in THERAPIST_ROLES
 
 
@@ -1754,7 +1755,7 @@ class _Utterance:
     @classmethod
     def of(cls, text: str, role: str | None) -> _Utterance:
         norm = context.normalize(text)
-        return cls(text, norm, context.analyze(text), _is_therapist(role), _is_question(norm))
+        return cls(text, norm, context.analyze(text), is_therapist(role), _is_question(norm))
 
     def plan(self) -> list[str]:
         if self._plan is None:

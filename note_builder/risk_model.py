@@ -21,21 +21,13 @@ the second opinion. Training and the choice of threshold: :mod:`note_builder.ris
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
-from note_builder.risk import KINDS, RiskFinding, detect_risk
+from note_builder.risk import KINDS, RiskFinding, detect_risk, is_therapist
 from note_builder.risk_classifier import RiskClassifier, shared_risk_classifier
 
 MODEL_MARK = "model"  # the one modifier of a model finding: its source
 SEVERITY = "moderate"  # a model finding is never "high"
-_THERAPIST = re.compile(
-    r"^(therapist|clinician|provider|counsel+or|psycholog|psychiatr|social|doc)"
-)
-
-
-def _is_therapist(role: str | None) -> bool:
-    return bool(_THERAPIST.match((role or "").strip().lower()))
 
 
 def _evidence(text: str) -> tuple[str, tuple[int, int]]:
@@ -57,7 +49,7 @@ def model_kinds(
     ``override``: the probability the classifier needs for a kind that the rules found
     only out of context (denied, hypothetical, past, someone else's); None: the kind's
     threshold, as for any other kind."""
-    if _is_therapist(role) or not text.strip():
+    if is_therapist(role) or not text.strip():
         return []
     current = {f.kind for f in rule_findings if f.current}
     contested = {f.kind for f in rule_findings if not f.current} - current
@@ -85,7 +77,7 @@ def second_opinion(
     ``rule_findings``: ``detect_risk(text, role)`` if the caller has already run it.
     Each finding quotes the whole utterance and is marked ``modifiers == ("model",)``.
     """
-    if _is_therapist(role) or not text.strip():
+    if is_therapist(role) or not text.strip():
         return []
     model = model or shared_risk_classifier()
     rules = detect_risk(text, role) if rule_findings is None else rule_findings

@@ -50,6 +50,7 @@ from numpy.typing import NDArray
 from note_builder import risk_classifier as rc
 from note_builder.embeddings import WEIGHTS_DIR
 from note_builder.risk import KINDS, RiskFinding, detect_risk
+from note_builder.risk_model import model_kinds
 
 NONE = "none"
 ROOT = Path(__file__).resolve().parents[1]
@@ -293,8 +294,6 @@ def predicted(
 ) -> set[str]:
     """The kinds alerted for a row, as the service decides: the rules' current findings
     plus the classifier's (:func:`note_builder.risk_model.model_kinds`)."""
-    from note_builder.risk_model import model_kinds
-
     found = {f.kind for f in rules if f.current}
     thresholds = dict.fromkeys(KINDS, threshold)
     return found | set(model_kinds(e.text, e.role, proba, thresholds, rules, override))
@@ -315,7 +314,7 @@ def score(
             found = {f.kind for f in rules[i] if f.current}
         else:
             found = predicted(e, rules[i], proba[i], threshold, override)
-        fp += len(found - e.kinds - {e.label})
+        fp += len(found - e.kinds)
         if e.label in KINDS:
             tp += e.label in found
             fn += e.label not in found

@@ -13,7 +13,7 @@ import pytest
 
 from note_builder.embeddings import WEIGHTS_DIR
 from note_builder.risk import KINDS, detect_risk
-from note_builder.risk_classifier import NAME, RiskClassifier, above, pack, unpack
+from note_builder.risk_classifier import NAME, RiskClassifier, pack, unpack
 from note_builder.risk_model import (
     MODEL_MARK,
     detect_risk_with_model,
@@ -103,11 +103,6 @@ def test_weights_pack_into_one_vector_and_back() -> None:
         unpack(flat[:-1], layout)
     with pytest.raises(ValueError):
         unpack(np.concatenate([flat, flat[:1]]), layout)
-
-
-def test_above_keeps_kind_order() -> None:
-    proba = dict(zip(KINDS, (0.2, 0.9, 0.5, 0.49, 1.0), strict=True))
-    assert above(proba, dict.fromkeys(KINDS, 0.5)) == [KINDS[1], KINDS[2], KINDS[4]]
 
 
 # --- the trained classifier (loads MiniLM and the LoRA weights) ---------------------------
