@@ -18,8 +18,8 @@ BENCHMARKS = (
     "bench_diarization",
     "bench_risk --second-opinion",
     # the honest risk figures: the blind sets, never trained on
-    "bench_risk --set benchmarks/data/risk_utterances_fresh4.jsonl --split none --second-opinion",
-    "bench_risk --set benchmarks/data/risk_utterances_fresh5.jsonl --split none --second-opinion",
+    "bench_risk --set benchmarks/data/risk_utterances_fresh6.jsonl --split none --second-opinion",
+    "bench_risk --set benchmarks/data/risk_utterances_fresh7.jsonl --split none --second-opinion",
     "bench_sections",
     "bench_interventions",
     "bench_note",

@@ -13,7 +13,11 @@ gives each kind a probability that it is the speaker's current risk.
   ``moderate``: the alert says it is a model's reading, and the clinician decides;
 * a kind the rules found only out of context (denied, hypothetical, past, someone else's)
   needs the higher probability ``override`` (a setting chosen with the threshold): the
-  classifier may overrule the rules' reading of the context, but only when it is sure.
+  classifier may overrule the rules' reading of the context, but only when it is sure;
+* a kind other than the one the classifier rates highest needs ``secondary`` (also chosen
+  with the threshold): one risk often carries a trace of a neighbouring one (self-harm
+  reads a little like suicidal ideation), and a second kind alerts only when it is
+  clearly there too.
 
 :func:`detect_risk_with_model` is the union the service alerts on: the rules' findings plus
 the second opinion. Training and the choice of threshold: :mod:`note_builder.risk_tuning`.
@@ -43,16 +47,19 @@ def model_kinds(
     thresholds: Mapping[str, float],
     rule_findings: Sequence[RiskFinding],
     override: float | None = None,
+    secondary: float | None = None,
 ) -> list[str]:
     """The kinds the classifier adds to the rules' current findings for one utterance.
 
     ``override``: the probability the classifier needs for a kind that the rules found
-    only out of context (denied, hypothetical, past, someone else's); None: the kind's
+    only out of context (denied, hypothetical, past, someone else's); ``secondary``: the
+    probability it needs for any kind but its most probable one. None: the kind's
     threshold, as for any other kind."""
     if is_therapist(role) or not text.strip():
         return []
     current = {f.kind for f in rule_findings if f.current}
     contested = {f.kind for f in rule_findings if not f.current} - current
+    top = max(KINDS, key=lambda k: proba.get(k, 0.0))
     out = []
     for k in KINDS:
         if k in current:
@@ -60,6 +67,8 @@ def model_kinds(
         bar = thresholds[k]
         if k in contested and override is not None:
             bar = max(bar, override)
+        if k != top and secondary is not None:
+            bar = max(bar, secondary)
         if proba.get(k, 0.0) >= bar:
             out.append(k)
     return out
@@ -82,8 +91,16 @@ def second_opinion(
     model = model or shared_risk_classifier()
     rules = detect_risk(text, role) if rule_findings is None else rule_findings
     proba = model.predict([text])[0]
-    override = model.settings.get("override")
-    kinds = model_kinds(text, role, proba, model.thresholds, rules, override)
+    settings = model.settings
+    kinds = model_kinds(
+        text,
+        role,
+        proba,
+        model.thresholds,
+        rules,
+        settings.get("override"),
+        settings.get("secondary"),
+    )
     cue, span = _evidence(text)
     return [
         RiskFinding(

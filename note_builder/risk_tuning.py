@@ -11,19 +11,21 @@ as positives too), by pool:
 * ``probe``: rows written while probing the rules;
 * ``written``, ``diverse``: written training sets (many voices and registers; current
   positives and hard negatives sharing their vocabulary);
-* ``fresh``, ``fresh2``, ``fresh3``: the first three blind sets, each scored once (see
+* ``fresh`` … ``fresh5``: the first five blind sets, each scored once (see
   ``benchmarks/bench_risk.py``) before it became training data;
 * ``benign``: 1,500 AnnoMI utterances without a risk word.
 
-``risk_utterances_fresh4.jsonl`` and ``risk_utterances_fresh5.jsonl`` are the blind sets
+``risk_utterances_fresh6.jsonl`` and ``risk_utterances_fresh7.jsonl`` are the blind sets
 of this classifier: training reads only their texts, to leave out every row that repeats
 one (a few real AnnoMI turns are in older sets too).
 
-The development run (``--select``) trains on everything but ``fresh2`` and ``fresh3``
-and scores them: per threshold, the precision and recall of the rules and the classifier
-together, as the service alerts, per threshold and override (the bar for a kind the rules
-found only out of context). The settings kept in :data:`SETTINGS` are the ones
-:func:`best_settings` picks there. Then the classifier is trained on every pool.
+The development run (``--select``) trains on everything but ``fresh4`` and ``fresh5``
+and scores them: the precision and recall of the rules and the classifier together, as
+the service alerts, per threshold, override (the bar for a kind the rules found only out
+of context) and secondary bar (for any kind but the classifier's most probable one). The
+settings kept in :data:`SETTINGS` are the ones :func:`best_settings` picks there (the
+development model is the previous release's classifier: same pools, same seed). Then the
+classifier is trained on every pool.
 
 Training: AdamW, one-cycle learning rate, binary cross-entropy per kind, batches of
 similar length, a fixed seed (on one machine and thread count the result repeats).
@@ -63,11 +65,13 @@ POOL_FILES = {
     "fresh": DATA / "risk_utterances_fresh.jsonl",
     "fresh2": DATA / "risk_utterances_fresh2.jsonl",
     "fresh3": DATA / "risk_utterances_fresh3.jsonl",
+    "fresh4": DATA / "risk_utterances_fresh4.jsonl",
+    "fresh5": DATA / "risk_utterances_fresh5.jsonl",
 }
-DEV_POOLS = ("fresh2", "fresh3")
+DEV_POOLS = ("fresh4", "fresh5")
 # The blind sets of this classifier: only their texts are read here, to keep every row
 # that repeats one (a real AnnoMI turn shared with an older set) out of training.
-BLIND_SETS = (DATA / "risk_utterances_fresh4.jsonl", DATA / "risk_utterances_fresh5.jsonl")
+BLIND_SETS = (DATA / "risk_utterances_fresh6.jsonl", DATA / "risk_utterances_fresh7.jsonl")
 N_BENIGN = 1500
 MIN_DEV_PRECISION = 0.85
 
@@ -80,12 +84,15 @@ SETTINGS: dict[str, Any] = {
     "learning_rate": 5e-4,
     "weight_decay": 0.01,
     "seed": 0,
-    "threshold": 0.3,
-    "override": 0.95,
+    "threshold": 0.35,
+    "override": 0.9,
+    "secondary": None,
 }
 THRESHOLDS = tuple(round(0.3 + 0.05 * i, 2) for i in range(14))  # 0.30 … 0.95
 # The bar for a kind the rules found only out of context (None: the threshold itself).
 OVERRIDES = (None, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99)
+# The bar for a kind other than the classifier's most probable one (None: the threshold).
+SECONDARIES = (None, 0.5, 0.7, 0.9)
 
 # Probe inputs whose probabilities the weights' JSON keeps (the tests compare).
 PROBES = (
@@ -291,12 +298,14 @@ def predicted(
     proba: Mapping[str, float],
     threshold: float,
     override: float | None = None,
+    secondary: float | None = None,
 ) -> set[str]:
     """The kinds alerted for a row, as the service decides: the rules' current findings
     plus the classifier's (:func:`note_builder.risk_model.model_kinds`)."""
     found = {f.kind for f in rules if f.current}
     thresholds = dict.fromkeys(KINDS, threshold)
-    return found | set(model_kinds(e.text, e.role, proba, thresholds, rules, override))
+    added = model_kinds(e.text, e.role, proba, thresholds, rules, override, secondary)
+    return found | set(added)
 
 
 def score(
@@ -305,6 +314,7 @@ def score(
     proba: Sequence[Mapping[str, float]] | None,
     threshold: float = 0.5,
     override: float | None = None,
+    secondary: float | None = None,
 ) -> dict[str, float]:
     """Micro precision / recall as ``benchmarks.bench_risk`` counts them (``proba`` None:
     the rules alone)."""
@@ -313,7 +323,7 @@ def score(
         if proba is None:
             found = {f.kind for f in rules[i] if f.current}
         else:
-            found = predicted(e, rules[i], proba[i], threshold, override)
+            found = predicted(e, rules[i], proba[i], threshold, override, secondary)
         fp += len(found - e.kinds)
         if e.label in KINDS:
             tp += e.label in found
@@ -340,20 +350,22 @@ def development_probabilities(
 def development_table(
     dev: Sequence[Example], proba: Sequence[Mapping[str, float]]
 ) -> list[dict[str, Any]]:
-    """Precision and recall of the rules, and of rules + classifier per threshold."""
+    """Precision and recall of the rules, and of rules + classifier per threshold,
+    override and secondary bar."""
     rules = [detect_risk(e.text, e.role) for e in dev]
-    table: list[dict[str, Any]] = [
-        {"system": "rules", "threshold": None, "override": None, **score(dev, rules, None)}
-    ]
-    for o in OVERRIDES:
-        for t in THRESHOLDS:
-            s = score(dev, rules, proba, t, o)
-            table.append({"system": "rules+classifier", "threshold": t, "override": o, **s})
+    none = {"threshold": None, "override": None, "secondary": None}
+    table: list[dict[str, Any]] = [{"system": "rules", **none, **score(dev, rules, None)}]
+    for sec in SECONDARIES:
+        for o in OVERRIDES:
+            for t in THRESHOLDS:
+                s = score(dev, rules, proba, t, o, sec)
+                chosen = {"threshold": t, "override": o, "secondary": sec}
+                table.append({"system": "rules+classifier", **chosen, **s})
     for row in table:
         print(
             f"  {row['system']:16s} t {row['threshold']!s:5s} override {row['override']!s:5s} "
-            f"P {row['precision']:.3f} R {row['recall']:.3f} F2 {row['f2']:.3f} "
-            f"(fp {row['fp']} fn {row['fn']})"
+            f"secondary {row['secondary']!s:5s} P {row['precision']:.3f} R {row['recall']:.3f} "
+            f"F2 {row['f2']:.3f} (fp {row['fp']} fn {row['fn']})"
         )
     return table
 
@@ -364,7 +376,7 @@ def develop(settings: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def best_settings(table: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
-    """The threshold and override of the highest development recall with precision ≥
+    """The threshold, override and secondary bar of the highest development recall with precision ≥
     :data:`MIN_DEV_PRECISION` (ties: the higher precision); when none reaches it, of the
     highest F2 (recall weighted four times precision: a missed risk costs more than a
     false alert; ties: the higher recall)."""
@@ -374,7 +386,11 @@ def best_settings(table: Sequence[Mapping[str, Any]]) -> dict[str, float | None]
         best = max(ok, key=lambda r: (r["recall"], r["precision"]))
     else:
         best = max(rows, key=lambda r: (r["f2"], r["recall"]))
-    return {"threshold": float(best["threshold"]), "override": best["override"]}
+    return {
+        "threshold": float(best["threshold"]),
+        "override": best["override"],
+        "secondary": best["secondary"],
+    }
 
 
 def _dicts(proba: NDArray[np.float32]) -> list[dict[str, float]]:

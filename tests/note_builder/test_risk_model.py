@@ -89,6 +89,31 @@ def test_overruling_the_rules_reading_of_context_takes_the_override_bar() -> Non
     assert "self_harm" in kinds(_Sure({"override": 0.9}, p=0.8))
 
 
+class _Rates(_Sure):
+    """A stand-in with a probability per kind (0 for the kinds not named)."""
+
+    def __init__(self, rates: dict[str, float], settings: dict[str, Any] | None = None) -> None:
+        super().__init__(settings)
+        self._rates = {**dict.fromkeys(KINDS, 0.0), **rates}
+
+    def predict(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        return [dict(self._rates) for _ in texts]
+
+
+def test_a_second_kind_takes_the_secondary_bar() -> None:
+    text = "I've been doing the lighter thing on my arm again, most nights."
+    rates = {"self_harm": 0.9, "suicidal_ideation": 0.6}
+
+    def kinds(settings: dict[str, Any]) -> set[str]:
+        return {f.kind for f in second_opinion(text, "client", model=_Rates(rates, settings))}
+
+    assert kinds({}) == {"self_harm", "suicidal_ideation"}
+    assert kinds({"secondary": 0.7}) == {"self_harm"}
+    assert kinds({"secondary": 0.55}) == {"self_harm", "suicidal_ideation"}
+    # the most probable kind keeps the plain threshold however high the secondary bar
+    assert kinds({"secondary": 0.99}) == {"self_harm"}
+
+
 def test_weights_pack_into_one_vector_and_back() -> None:
     arrays = {
         "b.lora_a": np.arange(6, dtype=np.float32).reshape(2, 3),

@@ -93,15 +93,19 @@ def test_score_counts_as_the_benchmark_does() -> None:
 
 
 def test_the_settings_favour_recall_at_the_precision_floor() -> None:
-    def row(t: float, p: float, r: float, o: float | None = None) -> dict[str, Any]:
+    def row(
+        t: float, p: float, r: float, o: float | None = None, s: float | None = None
+    ) -> dict[str, Any]:
         f2 = 5 * p * r / (4 * p + r)
-        return {"threshold": t, "override": o, "precision": p, "recall": r, "f2": f2}
+        chosen = {"threshold": t, "override": o, "secondary": s}
+        return {**chosen, "precision": p, "recall": r, "f2": f2}
 
-    rules = {"threshold": None, "override": None, "precision": 0.9, "recall": 0.4, "f2": 0.45}
+    rules = {**row(0.0, 0.9, 0.4), "threshold": None}
     reached = [rules, row(0.3, 0.80, 0.97), row(0.5, 0.86, 0.93, 0.9), row(0.7, 0.90, 0.90)]
-    assert best_settings(reached) == {"threshold": 0.5, "override": 0.9}
-    unreached = [rules, row(0.3, 0.70, 0.93), row(0.5, 0.75, 0.87), row(0.9, 0.82, 0.67)]
-    assert best_settings(unreached) == {"threshold": 0.3, "override": None}
+    assert best_settings(reached) == {"threshold": 0.5, "override": 0.9, "secondary": None}
+    unreached = [rules, row(0.3, 0.70, 0.93), row(0.5, 0.75, 0.87, s=0.7), row(0.9, 0.82, 0.67)]
+    assert best_settings(unreached) == {"threshold": 0.3, "override": None, "secondary": None}
+    assert best_settings([rules, row(0.3, 0.72, 0.93, s=0.7)])["secondary"] == 0.7
 
 
 def test_a_rule_reading_out_of_context_raises_the_bar() -> None:
@@ -112,3 +116,15 @@ def test_a_rule_reading_out_of_context_raises_the_bar() -> None:
     assert score(ex, rules, fairly_sure, 0.5)["fp"] == 1
     assert score(ex, rules, fairly_sure, 0.5, override=0.9)["fp"] == 0
     assert score(ex, rules, fairly_sure, 0.5, override=0.7)["fp"] == 1
+
+
+def test_a_second_kind_needs_the_secondary_bar() -> None:
+    text = "I've been cutting my arms again most nights since the funeral."
+    ex = [Example("p", text, "client", "self_harm", (), "x")]
+    nothing = [[]]  # the rules' findings do not matter here: the classifier's kinds do
+    both = [{**dict.fromkeys(KINDS, 0.0), "self_harm": 0.95, "suicidal_ideation": 0.4}]
+    plain = score(ex, nothing, both, 0.3)
+    assert (plain["tp"], plain["fp"]) == (1, 1)
+    barred = score(ex, nothing, both, 0.3, secondary=0.5)
+    assert (barred["tp"], barred["fp"]) == (1, 0)
+    assert score(ex, nothing, both, 0.3, secondary=0.35)["fp"] == 1
