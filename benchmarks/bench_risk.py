@@ -17,8 +17,8 @@ Blind sets, same format, each written by someone who saw neither the detector no
 other sets, and each scored once (see :mod:`note_builder.risk_tuning`):
 ``risk_utterances_fresh.jsonl`` (243 rows) … ``risk_utterances_fresh5.jsonl`` (about 250
 each) are now the classifier's training and development data;
-``risk_utterances_fresh6.jsonl`` and ``risk_utterances_fresh7.jsonl`` (250 each) are the
-blind sets of the current classifier.
+``risk_utterances_fresh6.jsonl``, ``risk_utterances_fresh7.jsonl`` and
+``risk_utterances_fresh8.jsonl`` (250 each) are the blind sets of the current classifier.
 Score one with ``--set PATH --split none``.
 ``--second-opinion`` adds "detector+model": the rules and the risk classifier
 (:mod:`note_builder.risk_classifier`) together, as the service raises alerts.

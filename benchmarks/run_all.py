@@ -20,6 +20,7 @@ BENCHMARKS = (
     # the honest risk figures: the blind sets, never trained on
     "bench_risk --set benchmarks/data/risk_utterances_fresh6.jsonl --split none --second-opinion",
     "bench_risk --set benchmarks/data/risk_utterances_fresh7.jsonl --split none --second-opinion",
+    "bench_risk --set benchmarks/data/risk_utterances_fresh8.jsonl --split none --second-opinion",
     "bench_sections",
     "bench_interventions",
     "bench_note",

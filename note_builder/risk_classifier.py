@@ -13,12 +13,14 @@ hypothetical.
   map of its six layers wrapped in :class:`LoRALinear` (``W + (alpha / rank) * B @ A``, the
   base frozen), masked mean pooling, dropout and a linear layer to one logit per kind. A
   sigmoid per kind: an utterance can state two risks.
-* :class:`RiskClassifier`: loads the stored low-rank factors and head
-  (``weights/risk_lora.npz``: 333,701 float32 parameters as one vector, 1.2 MB, no pickle)
-  with their layout and the settings (``weights/risk_lora.json``), folds each ``B @ A``
-  into its base weight once (inference costs what the plain encoder costs) and returns
-  per-kind probabilities; thread-safe, one torch thread (the service's other models share
-  the cores).
+* :class:`RiskClassifier`: loads the stored low-rank factors and heads
+  (``weights/risk_lora.npz``: one float16 row of 333,701 parameters per member, no
+  pickle) with their layout and the settings (``weights/risk_lora.json``) and returns
+  per-kind probabilities, the mean over the members (networks trained alike from
+  different seeds: their mean is steadier than any one of them). The frozen base is
+  shared: each member's factors go into it in turn (one member: ``B @ A`` is folded into
+  the base weight once, and inference costs what the plain encoder costs). Thread-safe,
+  one torch thread (the service's other models share the cores).
 
 Training is :mod:`note_builder.risk_tuning`.
 """
@@ -137,6 +139,17 @@ def pack(arrays: Mapping[str, NDArray[np.float32]]) -> tuple[NDArray[np.float32]
     return flat, [[n, list(arrays[n].shape)] for n in names]
 
 
+def stored(flat: NDArray[np.float32]) -> NDArray[np.float16]:
+    """The vector as the ``.npz`` keeps it: float16 halves the file, and rounding the
+    low-rank factors and the head to 3 significant digits moves a probability by ~1e-3."""
+    return flat.astype(np.float16)
+
+
+def loaded(flat: NDArray[Any]) -> NDArray[np.float32]:
+    """The stored vector back in float32 (what the network computes in)."""
+    return flat.astype(np.float32)
+
+
 def unpack(flat: NDArray[np.float32], layout: Sequence[Any]) -> dict[str, NDArray[np.float32]]:
     """The inverse of :func:`pack`."""
     out: dict[str, NDArray[np.float32]] = {}
@@ -183,10 +196,26 @@ def probabilities(
     return out
 
 
+def ensemble_probabilities(
+    net: Any, tok: Any, texts: Sequence[str], members: Sequence[Mapping[str, Any]]
+) -> NDArray[np.float32]:
+    """The mean of :func:`probabilities` over the members: each member's low-rank factors
+    and head (torch tensors by parameter name) are put into the unmerged ``net`` in turn;
+    the frozen base is shared. No members: ``net`` as it is."""
+    if not members:
+        return probabilities(net, tok, texts)
+    total = np.zeros((len(texts), len(KINDS)), dtype=np.float32)
+    for member in members:
+        net.load_state_dict(member, strict=False)
+        total += probabilities(net, tok, texts)
+    return (total / np.float32(len(members))).astype(np.float32)
+
+
 @dataclass(frozen=True, slots=True)
 class _Loaded:
     net: Any
     tok: Any
+    members: list[dict[str, Any]]  # empty: one member, merged into ``net``
     thresholds: dict[str, float]
     settings: dict[str, Any]
 
@@ -224,7 +253,7 @@ class RiskClassifier:
             return []
         with self._lock:
             loaded = self._get()
-            proba = probabilities(loaded.net, loaded.tok, texts)
+            proba = ensemble_probabilities(loaded.net, loaded.tok, texts, loaded.members)
         return [{k: float(p) for k, p in zip(KINDS, row, strict=True)} for row in proba]
 
 
@@ -232,7 +261,8 @@ def _load(name: str) -> _Loaded:
     try:
         meta: dict[str, Any] = json.loads((WEIGHTS_DIR / f"{name}.json").read_text())
         with np.load(WEIGHTS_DIR / f"{name}.npz", allow_pickle=False) as npz:
-            arrays = unpack(npz["params"], meta["layout"])
+            rows = np.atleast_2d(loaded(npz["params"]))
+        members = [unpack(row, meta["layout"]) for row in rows]
     except (OSError, ValueError, KeyError) as exc:
         raise ConfigError(f"cannot read the {name} weights: {type(exc).__name__}") from exc
     if tuple(meta.get("kinds", ())) != KINDS:
@@ -241,11 +271,15 @@ def _load(name: str) -> _Loaded:
         torch = _torch()
         torch.set_num_threads(1)
         net = build(int(meta["rank"]), float(meta["alpha"]))
-        state = {k: torch.from_numpy(v) for k, v in arrays.items()}
-        missing = net.load_state_dict(state, strict=False)
-        if missing.unexpected_keys or any("lora" in k or "head" in k for k in missing.missing_keys):
-            raise ConfigError(f"the {name} weights do not fit the network")
-        net.merge()
+        states = [{k: torch.from_numpy(v) for k, v in m.items()} for m in members]
+        for state in states:
+            missing = net.load_state_dict(state, strict=False)
+            trained = [k for k in missing.missing_keys if "lora" in k or "head" in k]
+            if missing.unexpected_keys or trained:
+                raise ConfigError(f"the {name} weights do not fit the network")
+        if len(states) == 1:
+            net.merge()  # one member: fold B @ A in once, inference costs the plain encoder
+            states = []
         net.eval()
         tok = tokenizer()
     except ConfigError:
@@ -253,7 +287,7 @@ def _load(name: str) -> _Loaded:
     except Exception as exc:  # a broken install raises many kinds of errors
         raise ConfigError(f"cannot load the {name} classifier: {type(exc).__name__}") from exc
     thresholds = {k: float(meta["thresholds"][k]) for k in KINDS}
-    return _Loaded(net, tok, thresholds, dict(meta.get("settings", {})))
+    return _Loaded(net, tok, states, thresholds, dict(meta.get("settings", {})))
 
 
 @cache

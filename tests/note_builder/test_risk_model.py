@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ import pytest
 
 from note_builder.embeddings import WEIGHTS_DIR
 from note_builder.risk import KINDS, detect_risk
-from note_builder.risk_classifier import NAME, RiskClassifier, pack, unpack
+from note_builder.risk_classifier import NAME, RiskClassifier, loaded, pack, stored, unpack
 from note_builder.risk_model import (
     MODEL_MARK,
     detect_risk_with_model,
@@ -130,6 +131,17 @@ def test_weights_pack_into_one_vector_and_back() -> None:
         unpack(np.concatenate([flat, flat[:1]]), layout)
 
 
+def test_the_stored_vector_is_half_precision_and_loads_back_close() -> None:
+    flat = np.random.default_rng(0).normal(0.0, 0.05, 1000).astype(np.float32)
+    kept = stored(flat)
+    assert kept.dtype == np.float16 and kept.nbytes == flat.nbytes // 2
+    back = loaded(kept)
+    assert back.dtype == np.float32
+    assert np.allclose(back, flat, rtol=1e-3, atol=1e-6)
+    with np.load(WEIGHTS_DIR / f"{NAME}.npz", allow_pickle=False) as npz:
+        assert npz["params"].dtype == np.float16
+
+
 # --- the trained classifier (loads MiniLM and the LoRA weights) ---------------------------
 
 
@@ -152,6 +164,27 @@ def test_stored_probe_probabilities_are_reproduced(model: RiskClassifier) -> Non
     got = model.predict(list(PROBES))
     for probe, proba in zip(meta["probes"], got, strict=True):
         assert [proba[k] for k in KINDS] == pytest.approx(probe["proba"], abs=1e-3)
+
+
+def test_members_average(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Weights with several members (one row each) give the mean of their probabilities."""
+    meta = json.loads((WEIGHTS_DIR / f"{NAME}.json").read_text())
+    with np.load(WEIGHTS_DIR / f"{NAME}.npz", allow_pickle=False) as npz:
+        first = np.atleast_2d(npz["params"])[0]
+    arrays = unpack(loaded(first), meta["layout"])
+    arrays["head.bias"] = arrays["head.bias"] + 2.0  # every kind more probable
+    second = stored(pack(arrays)[0])
+    files = {"first": [first], "second": [second], "both": [first, second]}
+    for name, rows in files.items():
+        np.savez_compressed(tmp_path / f"{name}.npz", params=np.stack(rows))
+        (tmp_path / f"{name}.json").write_text(json.dumps(meta))
+    monkeypatch.setattr("note_builder.risk_classifier.WEIGHTS_DIR", tmp_path)
+    texts = ["I feel like disappearing for good.", "We had pizza."]
+    one, other, both = (RiskClassifier(name).predict(texts) for name in files)
+    for a, b, mean in zip(one, other, both, strict=True):
+        assert all(b[k] > a[k] for k in KINDS)
+        halfway = [(a[k] + b[k]) / 2 for k in KINDS]
+        assert [mean[k] for k in KINDS] == pytest.approx(halfway, abs=1e-4)
 
 
 def test_a_batch_equals_one_by_one(model: RiskClassifier) -> None:
