@@ -204,11 +204,29 @@ def ensemble_probabilities(
     the frozen base is shared. No members: ``net`` as it is."""
     if not members:
         return probabilities(net, tok, texts)
-    total = np.zeros((len(texts), len(KINDS)), dtype=np.float32)
+    runs = []
     for member in members:
         net.load_state_dict(member, strict=False)
-        total += probabilities(net, tok, texts)
-    return (total / np.float32(len(members))).astype(np.float32)
+        runs.append(probabilities(net, tok, texts))
+    return mean(runs)
+
+
+def mean(runs: Sequence[NDArray[np.float32]]) -> NDArray[np.float32]:
+    """The members' probabilities averaged (float32, as each run)."""
+    out: NDArray[np.float32] = np.mean(np.stack(runs), axis=0).astype(np.float32)
+    return out
+
+
+def as_state(arrays: Mapping[str, NDArray[np.float32]]) -> dict[str, Any]:
+    """Unpacked arrays as a torch state dict for :class:`RiskNet` (``strict=False``)."""
+    torch = _torch()
+    return {k: torch.from_numpy(v) for k, v in arrays.items()}
+
+
+def member_states(rows: NDArray[Any], layout: Sequence[Any]) -> list[dict[str, Any]]:
+    """The stored rows (one per member, float16) as state dicts, as :class:`RiskClassifier`
+    loads them."""
+    return [as_state(unpack(row, layout)) for row in np.atleast_2d(loaded(rows))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +289,7 @@ def _load(name: str) -> _Loaded:
         torch = _torch()
         torch.set_num_threads(1)
         net = build(int(meta["rank"]), float(meta["alpha"]))
-        states = [{k: torch.from_numpy(v) for k, v in m.items()} for m in members]
+        states = [as_state(m) for m in members]
         for state in states:
             missing = net.load_state_dict(state, strict=False)
             trained = [k for k in missing.missing_keys if "lora" in k or "head" in k]

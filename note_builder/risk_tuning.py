@@ -295,6 +295,11 @@ def fit(examples: Sequence[Example], settings: Mapping[str, Any], log: bool = Tr
     return net
 
 
+def fit_members(examples: Sequence[Example], settings: Mapping[str, Any]) -> list[Any]:
+    """One trained network per seed in ``settings["seeds"]``."""
+    return [fit(examples, {**settings, "seed": seed}) for seed in settings["seeds"]]
+
+
 def predicted(
     e: Example,
     rules: Sequence[RiskFinding],
@@ -346,14 +351,12 @@ def development_probabilities(
     train_ex = load_examples(train_pools)
     dev = load_examples(DEV_POOLS, n_benign=0)
     print(f"development: train {len(train_ex)} rows, score {len(dev)} ({'+'.join(DEV_POOLS)})")
-    texts = [e.text for e in dev]
-    total = np.zeros((len(dev), len(KINDS)), dtype=np.float32)
-    seeds = list(settings["seeds"])
-    for seed in seeds:
-        net = fit(train_ex, {**settings, "seed": seed})
+    texts, tok = [e.text for e in dev], rc.tokenizer()
+    runs = []
+    for net in fit_members(train_ex, settings):
         net.merge()
-        total += rc.probabilities(net, rc.tokenizer(), texts)
-    return dev, _dicts((total / np.float32(len(seeds))).astype(np.float32))
+        runs.append(rc.probabilities(net, tok, texts))
+    return dev, _dicts(rc.mean(runs))
 
 
 def development_table(
@@ -419,16 +422,12 @@ def train(select: bool = False, write: bool = True) -> dict[str, Any]:
     examples = load_examples()
     counts = {k: int(sum(k in e.kinds for e in examples)) for k in KINDS}
     print(f"risk classifier: {len(examples)} rows, positives {counts}")
-    nets = [fit(examples, {**settings, "seed": seed}) for seed in settings["seeds"]]
+    nets = fit_members(examples, settings)
     packed = [rc.pack(rc.trained_arrays(net)) for net in nets]
     layout = packed[0][1]
-    arrays = rc.unpack(packed[0][0], layout)
     flat = rc.stored(np.stack([f for f, _ in packed]))  # one row per member
     # the probes' probabilities come from what the service will load: the stored values
-    members = [
-        {k: torch.from_numpy(v) for k, v in rc.unpack(row, layout).items()}
-        for row in rc.loaded(flat)
-    ]
+    members = rc.member_states(flat, layout)
     probes = rc.ensemble_probabilities(nets[0], rc.tokenizer(), list(PROBES), members)
     threshold = float(settings["threshold"])
     meta = {
@@ -453,5 +452,5 @@ def train(select: bool = False, write: bool = True) -> dict[str, Any]:
         WEIGHTS_DIR.mkdir(exist_ok=True)
         np.savez_compressed(WEIGHTS_DIR / f"{rc.NAME}.npz", params=flat)
         (WEIGHTS_DIR / f"{rc.NAME}.json").write_text(json.dumps(meta, indent=1) + "\n")
-        print(f"{rc.NAME}: {len(nets)} x {len(arrays)} arrays, {flat.size:,} trained parameters")
+        print(f"{rc.NAME}: {len(nets)} x {len(layout)} arrays, {flat.size:,} trained parameters")
     return meta
