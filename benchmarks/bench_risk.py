@@ -15,10 +15,10 @@ positives).
 
 Blind sets, same format, each written by someone who saw neither the detector nor the
 other sets, and each scored once (see :mod:`note_builder.risk_tuning`):
-``risk_utterances_fresh.jsonl`` (243 rows) … ``risk_utterances_fresh5.jsonl`` (about 250
+``risk_utterances_fresh.jsonl`` (243 rows) … ``risk_utterances_fresh8.jsonl`` (about 250
 each) are now the classifier's training and development data;
-``risk_utterances_fresh6.jsonl``, ``risk_utterances_fresh7.jsonl`` and
-``risk_utterances_fresh8.jsonl`` (250 each) are the blind sets of the current classifier.
+``risk_utterances_fresh9.jsonl`` and ``risk_utterances_fresh10.jsonl`` (250 each) are the
+blind sets of the current classifier.
 Score one with ``--set PATH --split none``.
 ``--second-opinion`` adds "detector+model": the rules and the risk classifier
 (:mod:`note_builder.risk_classifier`) together, as the service raises alerts.
@@ -186,8 +186,9 @@ def detector_predict() -> Predict | None:
 
 
 def second_opinion_predict() -> Predict | None:
-    """Rules ∪ classifier (``note_builder.risk_model.detect_risk_with_model``), as the
-    service alerts; None (reason printed) when it does not load."""
+    """Rules ∪ classifier (``note_builder.risk_model.detect_risk_with_model``: the rules'
+    findings the classifier does not rule out, and its own), as the service alerts; None
+    (reason printed) when it does not load."""
     try:
         from note_builder import risk, risk_classifier, risk_model
     except Exception as e:

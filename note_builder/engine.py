@@ -31,7 +31,7 @@ from note_builder.phrasing import answer_polarity, answered, clinician, reported
 from note_builder.required import required_elements
 from note_builder.risk import screening_kind
 from note_builder.risk_classifier import RiskClassifier, shared_risk_classifier
-from note_builder.risk_model import second_opinion
+from note_builder.risk_model import rule_out, second_opinion
 from note_builder.sections import SoapSentenceClassifier
 
 log = logging.getLogger(__name__)
@@ -213,8 +213,12 @@ class NoteEngine:
         known = [p for p in parts if p.side is not None]
         vectors = self._encoder.encode([p.text for p in known])
         vector_of = {id(p): vectors[i] for i, p in enumerate(known)}
-        for sent in parts:
-            self._structured(sent, vector_of.get(id(sent)), update)
+        day = self.context.date
+        found = [(p, extract.structured(p.text, p.side or "unknown", day)) for p in parts]
+        alerted = [c.detail["risk"] for _, cands in found for c in cands if c.alert]
+        ruled_out = checked_by_model(seg, alerted, self._risk)
+        for sent, cands in found:
+            self._structured(sent, cands, vector_of.get(id(sent)), update, ruled_out)
         if seg.side == CLIENT:
             update.alerts.extend(model_alerts(seg, parts, self._risk))
         self._answer(parts, update)
@@ -298,12 +302,22 @@ class NoteEngine:
 
     # -- the parts -----------------------------------------------------------------
 
-    def _structured(self, sent: _Sentence, vector: np.ndarray | None, update: NoteUpdate) -> None:
-        """Rules that need no model: risk, screening, measures, appointments, medication,
-        substances, the client's location."""
+    def _structured(
+        self,
+        sent: _Sentence,
+        cands: Sequence[extract.Candidate],
+        vector: np.ndarray | None,
+        update: NoteUpdate,
+        ruled_out: frozenset[str],
+    ) -> None:
+        """The rules' candidates of one sentence (risk, screening, measures, appointments,
+        medication, substances, the client's location), less the current risks that the
+        classifier rules out (``ruled_out``)."""
         text, side = sent.text, sent.side or "unknown"
         responds = sent.side == CLIENT and cue_kind(text, CLIENT) == "client_response"
-        for cand in extract.structured(text, side, self.context.date):
+        for cand in cands:
+            if cand.alert and cand.detail.get("risk") in ruled_out:
+                continue
             if cand.kind == "substance_use":
                 if responds:
                     continue  # change or sustain talk: the client's response, below
@@ -537,9 +551,26 @@ def _with_role(seg: Segment, role: str) -> Segment:
     return Segment(seg.segment_id, seg.text, seg.start, seg.end, role, seg.speaker)
 
 
-def quick_alerts(seg: Segment) -> list[dict[str, Any]]:
-    """Risk alerts for one final segment: the rule-based detector only, no model, so an
-    alert never waits for the note's queue. Ids match the risk items the engine makes."""
+def checked_by_model(
+    seg: Segment, kinds: Sequence[str], model: RiskClassifier | None = None
+) -> frozenset[str]:
+    """Of the kinds the rules found current in ``seg``, the ones the risk classifier rules
+    out (:func:`note_builder.risk_model.rule_out`). When the classifier cannot run, none:
+    the rules' alerts stand."""
+    if not kinds:
+        return frozenset()
+    try:
+        return rule_out(seg.text, seg.side, kinds, model)
+    except Exception:
+        log.exception("the risk classifier could not check segment %s", seg.segment_id)
+        return frozenset()
+
+
+def quick_alerts(seg: Segment, model: RiskClassifier | None = None) -> list[dict[str, Any]]:
+    """Risk alerts for one final segment, without waiting for the note's queue: the
+    rule-based detector's, less those the risk classifier rules out (``model``: the
+    shared one by default; it reads the segment only when the rules found something).
+    Ids match the risk items the engine makes."""
     if not seg.text.strip():
         return []
     texts = {seg.segment_id: SegmentText(seg.text, seg.start, seg.end)}
@@ -558,7 +589,8 @@ def quick_alerts(seg: Segment) -> list[dict[str, Any]]:
             )
             check_item(item, texts)
             alerts.append(_alert(item))
-    return alerts
+    ruled_out = checked_by_model(seg, [a["kind"] for a in alerts], model)
+    return [a for a in alerts if a["kind"] not in ruled_out]
 
 
 def model_alerts(

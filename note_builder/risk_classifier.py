@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -241,10 +242,13 @@ class _Loaded:
 class RiskClassifier:
     """The trained classifier, loaded on first use; ``predict`` is thread-safe."""
 
+    CACHED = 256  # recent texts' probabilities (the alert path and the note step share them)
+
     def __init__(self, name: str = NAME) -> None:
         self._name = name
         self._lock = threading.Lock()
         self._loaded: _Loaded | None = None
+        self._recent: OrderedDict[str, dict[str, float]] = OrderedDict()
 
     def _get(self) -> _Loaded:
         # Called with the lock held.
@@ -266,13 +270,26 @@ class RiskClassifier:
         self.predict(["warm up"])
 
     def predict(self, texts: Sequence[str]) -> list[dict[str, float]]:
-        """Per text, the probability that it states each kind as the speaker's current risk."""
+        """Per text, the probability that it states each kind as the speaker's current risk.
+
+        A text read recently is not read again: the alert path checks a segment's rule
+        findings and the note step reads the same segment moments later."""
         if not texts:
             return []
         with self._lock:
-            loaded = self._get()
-            proba = ensemble_probabilities(loaded.net, loaded.tok, texts, loaded.members)
-        return [{k: float(p) for k, p in zip(KINDS, row, strict=True)} for row in proba]
+            new = list(dict.fromkeys(t for t in texts if t not in self._recent))
+            if new:
+                loaded = self._get()
+                proba = ensemble_probabilities(loaded.net, loaded.tok, new, loaded.members)
+                for text, row in zip(new, proba, strict=True):
+                    self._recent[text] = {k: float(p) for k, p in zip(KINDS, row, strict=True)}
+            out = []
+            for text in texts:
+                self._recent.move_to_end(text)
+                out.append(dict(self._recent[text]))
+            while len(self._recent) > self.CACHED:
+                self._recent.popitem(last=False)
+        return out
 
 
 def _load(name: str) -> _Loaded:

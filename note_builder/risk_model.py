@@ -19,18 +19,29 @@ gives each kind a probability that it is the speaker's current risk.
   reads a little like suicidal ideation), and a second kind alerts only when it is
   clearly there too.
 
-:func:`detect_risk_with_model` is the union the service alerts on: the rules' findings plus
-the second opinion. Training and the choice of threshold: :mod:`note_builder.risk_tuning`.
+The classifier also checks the rules (:func:`vetted`): a rule finding whose kind the
+classifier rates below ``confirm`` (a setting chosen with the threshold, far below it) is
+not alerted. The rules match words, and words of risk are everywhere in figures of speech
+("I could strangle him", "shot myself in the foot"), in the past ("I overdosed back in
+2015") and in ordinary talk (a first-aid course, a kitchen job): the classifier, which
+reads the whole turn, rates those near zero, and rates the rules' true findings well above
+the bar.
+
+:func:`detect_risk_with_model` is what the service alerts on: the rules' findings that the
+classifier does not rule out, plus the second opinion. Training and the choice of the
+settings: :mod:`note_builder.risk_tuning`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 
 from note_builder.risk import KINDS, RiskFinding, detect_risk, is_therapist
 from note_builder.risk_classifier import RiskClassifier, shared_risk_classifier
 
 MODEL_MARK = "model"  # the one modifier of a model finding: its source
+UNCONFIRMED = "unconfirmed"  # the status of a rule finding the classifier rules out
 SEVERITY = "moderate"  # a model finding is never "high"
 
 
@@ -72,6 +83,39 @@ def model_kinds(
         if proba.get(k, 0.0) >= bar:
             out.append(k)
     return out
+
+
+def unconfirmed(
+    kinds: Sequence[str], proba: Mapping[str, float], confirm: float | None
+) -> frozenset[str]:
+    """The kinds (of the rules' current findings) the classifier rates below ``confirm``
+    (None: it rules out none)."""
+    if confirm is None:
+        return frozenset()
+    return frozenset(k for k in kinds if proba.get(k, 0.0) < confirm)
+
+
+def vetted(findings: Sequence[RiskFinding], ruled_out: Collection[str]) -> list[RiskFinding]:
+    """The rules' findings with each current one of a ruled-out kind marked
+    :data:`UNCONFIRMED` (not current)."""
+    return [
+        replace(f, current=False, status=UNCONFIRMED) if f.current and f.kind in ruled_out else f
+        for f in findings
+    ]
+
+
+def rule_out(
+    text: str, role: str | None, kinds: Sequence[str], model: RiskClassifier | None = None
+) -> frozenset[str]:
+    """Of ``kinds`` (what the rules found current in ``text``), the ones the classifier
+    rules out. A therapist's turn is never checked (the rules do not alert on it)."""
+    if not kinds or is_therapist(role) or not text.strip():
+        return frozenset()
+    model = model or shared_risk_classifier()
+    confirm = model.settings.get("confirm")
+    if confirm is None:
+        return frozenset()
+    return unconfirmed(kinds, model.predict([text])[0], float(confirm))
 
 
 def second_opinion(
@@ -119,8 +163,11 @@ def second_opinion(
 def detect_risk_with_model(
     text: str, role: str | None = "client", *, model: RiskClassifier | None = None
 ) -> list[RiskFinding]:
-    """The rules' findings plus the classifier's second opinion, in text order."""
+    """The rules' findings (those the classifier rules out marked :data:`UNCONFIRMED`) plus
+    the classifier's second opinion, in text order."""
+    model = model or shared_risk_classifier()
     rules = detect_risk(text, role)
+    rules = vetted(rules, rule_out(text, role, [f.kind for f in rules if f.current], model))
     extra = second_opinion(text, role, model=model, rule_findings=rules)
     return sorted([*rules, *extra], key=lambda f: (f.span, f.kind))
 

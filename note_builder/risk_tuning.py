@@ -11,21 +11,31 @@ as positives too), by pool:
 * ``probe``: rows written while probing the rules;
 * ``written``, ``diverse``: written training sets (many voices and registers; current
   positives and hard negatives sharing their vocabulary);
-* ``fresh`` … ``fresh5``: the first five blind sets, each scored once (see
-  ``benchmarks/bench_risk.py``) before it became training data;
+* ``contrast``: 2,400 written rows, most of them minimal pairs (a current positive and
+  negatives that keep its situation and words but deny it, date it, give it to someone
+  else, make it a figure of speech or ordinary talk), four writers each on one source of
+  false alerts (figures of speech and ordinary talk; denials and the past; other people
+  and hypotheticals; abuse, neglect and substance use);
+* ``fresh`` … ``fresh8``: the first eight blind sets, each scored once (see
+  ``benchmarks/bench_risk.py``) before it became training data (``fresh`` … ``fresh5``)
+  or development data (``fresh6`` … ``fresh8``, below);
 * ``benign``: 1,500 AnnoMI utterances without a risk word.
 
-``risk_utterances_fresh6.jsonl``, ``fresh7`` and ``fresh8`` are the blind sets of this
-classifier: training reads only their texts, to leave out every row that repeats
-one (a few real AnnoMI turns are in older sets too).
+``risk_utterances_fresh9.jsonl`` and ``fresh10`` are the blind sets of this classifier:
+training reads only their texts, to leave out every row that repeats one (a few real
+AnnoMI turns are in older sets too).
 
-The development run (``--select``) trains on everything but ``fresh4`` and ``fresh5``
-and scores them: the precision and recall of the rules and the classifier together, as
-the service alerts, per threshold, override (the bar for a kind the rules found only out
-of context) and secondary bar (for any kind but the classifier's most probable one). The
-settings kept in :data:`SETTINGS` are the ones :func:`best_settings` picks there. Then the
-classifier is trained on every pool. Both runs train one member per seed in
-``SETTINGS["seeds"]`` and average their probabilities. (Five epochs instead of three, and
+The classifier is trained on every pool but the development pools, ``fresh6``, ``fresh7``
+and ``fresh8`` (750 rows): they choose its settings. With ``--select`` the trained
+members score them: the precision and recall of the rules and the classifier together,
+as the service alerts, per threshold, override (the bar for a kind the rules found only
+out of context), secondary bar (for any kind but the classifier's most probable one) and
+confirmation bar (below it the classifier rules out a rule finding). The settings kept
+in :data:`SETTINGS` are the ones :func:`best_settings` picks there. (Earlier versions
+trained a development model without those pools and then the shipped one on every pool;
+choosing the settings on the shipped members themselves costs 750 training rows and
+saves a second training run.) One member is trained per seed in ``SETTINGS["seeds"]``;
+the classifier averages their probabilities. (Five epochs instead of three, and
 two members, came from development runs of single members: three epochs gave F2 0.867 and
 0.875 on two seeds, five 0.892 and 0.896, rank 16 0.880 and 0.869, learning rate 1e-3
 0.876; the two five-epoch members together 0.905.)
@@ -54,8 +64,8 @@ from numpy.typing import NDArray
 
 from note_builder import risk_classifier as rc
 from note_builder.embeddings import WEIGHTS_DIR
-from note_builder.risk import KINDS, RiskFinding, detect_risk
-from note_builder.risk_model import model_kinds
+from note_builder.risk import KINDS, RiskFinding, detect_risk, is_therapist
+from note_builder.risk_model import model_kinds, unconfirmed, vetted
 
 NONE = "none"
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,16 +75,20 @@ POOL_FILES = {
     "probe": DATA / "risk_probe_utterances.jsonl",
     "written": DATA / "risk_training_written.jsonl",
     "diverse": DATA / "risk_training_diverse.jsonl",
+    "contrast": DATA / "risk_training_contrast.jsonl",
     "fresh": DATA / "risk_utterances_fresh.jsonl",
     "fresh2": DATA / "risk_utterances_fresh2.jsonl",
     "fresh3": DATA / "risk_utterances_fresh3.jsonl",
     "fresh4": DATA / "risk_utterances_fresh4.jsonl",
     "fresh5": DATA / "risk_utterances_fresh5.jsonl",
+    "fresh6": DATA / "risk_utterances_fresh6.jsonl",
+    "fresh7": DATA / "risk_utterances_fresh7.jsonl",
+    "fresh8": DATA / "risk_utterances_fresh8.jsonl",
 }
-DEV_POOLS = ("fresh4", "fresh5")
+DEV_POOLS = ("fresh6", "fresh7", "fresh8")
 # The blind sets of this classifier: only their texts are read here, to keep every row
 # that repeats one (a real AnnoMI turn shared with an older set) out of training.
-BLIND_SETS = tuple(DATA / f"risk_utterances_fresh{n}.jsonl" for n in (6, 7, 8))
+BLIND_SETS = tuple(DATA / f"risk_utterances_fresh{n}.jsonl" for n in (9, 10))
 N_BENIGN = 1500
 MIN_DEV_PRECISION = 0.85
 
@@ -90,12 +104,15 @@ SETTINGS: dict[str, Any] = {
     "threshold": 0.4,
     "override": 0.9,
     "secondary": None,
+    "confirm": None,
 }
 THRESHOLDS = tuple(round(0.3 + 0.05 * i, 2) for i in range(14))  # 0.30 … 0.95
 # The bar for a kind the rules found only out of context (None: the threshold itself).
-OVERRIDES = (None, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99)
+OVERRIDES = (None, 0.7, 0.8, 0.9, 0.95)
 # The bar for a kind other than the classifier's most probable one (None: the threshold).
-SECONDARIES = (None, 0.5, 0.7, 0.9)
+SECONDARIES = (None, 0.7)
+# The probability below which the classifier rules out a rule finding (None: never).
+CONFIRMS = (None, 0.005, 0.01, 0.02, 0.05, 0.1)
 
 # Probe inputs whose probabilities the weights' JSON keeps (the tests compare).
 PROBES = (
@@ -307,9 +324,13 @@ def predicted(
     threshold: float,
     override: float | None = None,
     secondary: float | None = None,
+    confirm: float | None = None,
 ) -> set[str]:
     """The kinds alerted for a row, as the service decides: the rules' current findings
-    plus the classifier's (:func:`note_builder.risk_model.model_kinds`)."""
+    that the classifier does not rule out (below ``confirm``) plus the classifier's own
+    (:func:`note_builder.risk_model.model_kinds`)."""
+    if not is_therapist(e.role):
+        rules = vetted(rules, unconfirmed([f.kind for f in rules if f.current], proba, confirm))
     found = {f.kind for f in rules if f.current}
     thresholds = dict.fromkeys(KINDS, threshold)
     added = model_kinds(e.text, e.role, proba, thresholds, rules, override, secondary)
@@ -323,6 +344,7 @@ def score(
     threshold: float = 0.5,
     override: float | None = None,
     secondary: float | None = None,
+    confirm: float | None = None,
 ) -> dict[str, float]:
     """Micro precision / recall as ``benchmarks.bench_risk`` counts them (``proba`` None:
     the rules alone)."""
@@ -331,7 +353,7 @@ def score(
         if proba is None:
             found = {f.kind for f in rules[i] if f.current}
         else:
-            found = predicted(e, rules[i], proba[i], threshold, override, secondary)
+            found = predicted(e, rules[i], proba[i], threshold, override, secondary, confirm)
         fp += len(found - e.kinds)
         if e.label in KINDS:
             tp += e.label in found
@@ -342,53 +364,34 @@ def score(
     return {"precision": p, "recall": r, "f2": f2, "tp": tp, "fp": fp, "fn": fn}
 
 
-def development_probabilities(
-    settings: Mapping[str, Any],
-) -> tuple[list[Example], list[dict[str, float]]]:
-    """Train without the development pools (a member per seed); their rows and the
-    members' mean probabilities."""
-    train_pools = [p for p in POOL_FILES if p not in DEV_POOLS]
-    train_ex = load_examples(train_pools)
-    dev = load_examples(DEV_POOLS, n_benign=0)
-    print(f"development: train {len(train_ex)} rows, score {len(dev)} ({'+'.join(DEV_POOLS)})")
-    texts, tok = [e.text for e in dev], rc.tokenizer()
-    runs = []
-    for net in fit_members(train_ex, settings):
-        net.merge()
-        runs.append(rc.probabilities(net, tok, texts))
-    return dev, _dicts(rc.mean(runs))
-
-
 def development_table(
     dev: Sequence[Example], proba: Sequence[Mapping[str, float]]
 ) -> list[dict[str, Any]]:
     """Precision and recall of the rules, and of rules + classifier per threshold,
-    override and secondary bar."""
+    override, secondary bar and confirmation bar."""
     rules = [detect_risk(e.text, e.role) for e in dev]
-    none = {"threshold": None, "override": None, "secondary": None}
+    none = {"threshold": None, "override": None, "secondary": None, "confirm": None}
     table: list[dict[str, Any]] = [{"system": "rules", **none, **score(dev, rules, None)}]
-    for sec in SECONDARIES:
-        for o in OVERRIDES:
-            for t in THRESHOLDS:
-                s = score(dev, rules, proba, t, o, sec)
-                chosen = {"threshold": t, "override": o, "secondary": sec}
-                table.append({"system": "rules+classifier", **chosen, **s})
+    for c in CONFIRMS:
+        for sec in SECONDARIES:
+            for o in OVERRIDES:
+                for t in THRESHOLDS:
+                    s = score(dev, rules, proba, t, o, sec, c)
+                    chosen = {"threshold": t, "override": o, "secondary": sec, "confirm": c}
+                    table.append({"system": "rules+classifier", **chosen, **s})
     for row in table:
         print(
             f"  {row['system']:16s} t {row['threshold']!s:5s} override {row['override']!s:5s} "
-            f"secondary {row['secondary']!s:5s} P {row['precision']:.3f} R {row['recall']:.3f} "
-            f"F2 {row['f2']:.3f} (fp {row['fp']} fn {row['fn']})"
+            f"secondary {row['secondary']!s:5s} confirm {row['confirm']!s:5s} "
+            f"P {row['precision']:.3f} R {row['recall']:.3f} F2 {row['f2']:.3f} "
+            f"(fp {row['fp']} fn {row['fn']})"
         )
     return table
 
 
-def develop(settings: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Train without the development pools, score them per threshold."""
-    return development_table(*development_probabilities(settings))
-
-
 def best_settings(table: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
-    """The threshold, override and secondary bar of the highest development recall with precision ≥
+    """The threshold, override, secondary and confirmation bars of the highest development
+    recall with precision ≥
     :data:`MIN_DEV_PRECISION` (ties: the higher precision); when none reaches it, of the
     highest F2 (recall weighted four times precision: a missed risk costs more than a
     false alert; ties: the higher recall)."""
@@ -402,6 +405,7 @@ def best_settings(table: Sequence[Mapping[str, Any]]) -> dict[str, float | None]
         "threshold": float(best["threshold"]),
         "override": best["override"],
         "secondary": best["secondary"],
+        "confirm": best["confirm"],
     }
 
 
@@ -410,25 +414,31 @@ def _dicts(proba: NDArray[np.float32]) -> list[dict[str, float]]:
 
 
 def train(select: bool = False, write: bool = True) -> dict[str, Any]:
-    """Train on every pool with :data:`SETTINGS`; write ``weights/risk_lora.{npz,json}``."""
+    """Train on every pool but the development pools with :data:`SETTINGS` (``select``:
+    then score those pools and choose the settings there); write
+    ``weights/risk_lora.{npz,json}``."""
     import torch
 
     torch.set_num_threads(os.cpu_count() or 1)
     settings = dict(SETTINGS)
-    development = develop(settings) if select else None
-    if development is not None:
-        settings.update(best_settings(development))
-        print(f"  chosen on the development pools: {best_settings(development)}")
-    examples = load_examples()
+    examples = load_examples([p for p in POOL_FILES if p not in DEV_POOLS])
     counts = {k: int(sum(k in e.kinds for e in examples)) for k in KINDS}
     print(f"risk classifier: {len(examples)} rows, positives {counts}")
     nets = fit_members(examples, settings)
     packed = [rc.pack(rc.trained_arrays(net)) for net in nets]
     layout = packed[0][1]
     flat = rc.stored(np.stack([f for f, _ in packed]))  # one row per member
-    # the probes' probabilities come from what the service will load: the stored values
-    members = rc.member_states(flat, layout)
-    probes = rc.ensemble_probabilities(nets[0], rc.tokenizer(), list(PROBES), members)
+    # every probability below comes from what the service will load: the stored values
+    members, tok = rc.member_states(flat, layout), rc.tokenizer()
+    development = None
+    if select:
+        dev = load_examples(DEV_POOLS, n_benign=0)
+        print(f"development: {len(dev)} rows ({'+'.join(DEV_POOLS)})")
+        proba = rc.ensemble_probabilities(nets[0], tok, [e.text for e in dev], members)
+        development = development_table(dev, _dicts(proba))
+        settings.update(best_settings(development))
+        print(f"  chosen on the development pools: {best_settings(development)}")
+    probes = rc.ensemble_probabilities(nets[0], tok, list(PROBES), members)
     threshold = float(settings["threshold"])
     meta = {
         "kinds": list(KINDS),
@@ -442,6 +452,7 @@ def train(select: bool = False, write: bool = True) -> dict[str, Any]:
         "n_examples": len(examples),
         "positives": counts,
         "pools": {p: int(sum(e.pool == p for e in examples)) for p in (*POOL_FILES, "benign")},
+        "development_pools": list(DEV_POOLS),
         "development": development,
         "probes": [
             {"text": t, "proba": [round(float(v), 6) for v in row]}

@@ -8,7 +8,7 @@
   (``soap_examples``: each sentence aligned to its own reference note), never the validation sets.
 * ``interventions``: every AnnoMI therapist utterance (the benchmark does its own CV).
 * ``risk``: the fine-tuned risk classifier, ``note_builder.risk_tuning.train`` (its own
-  data; ``--select`` first runs the development evaluation that chose its settings).
+  data; ``--select`` then scores the development pools and chooses its settings there).
 
 Deterministic: fixed folds, lbfgs (no randomness), the encoder in inference mode. The
 numpy TF-IDF is checked against scikit-learn's on ~600 training texts per model, and a few

@@ -7,7 +7,9 @@ all sessions run in order, never two at once) and emits ``note.patch`` (the item
 changed, by section) and ``note.required`` (the required elements, when one changed).
 
 Risk alerts do not wait for that queue: ``quick_alerts`` runs the rule-based risk
-detector on the final as it is published and emits ``risk.alert`` at once.
+detector on the final as it is published (and the risk classifier on it when the rules
+found something, to rule out figures of speech and the like) and emits ``risk.alert`` at
+once.
 A failure in one step is logged (ids only) and the next step goes on; it never
 reaches the transcript path or another session.
 """
@@ -161,10 +163,13 @@ class SessionNotes:
             )
 
     async def alerts(self, final: dict[str, Any]) -> None:
-        """Risk alerts for a final, straight away (the rules need no model). A failure
-        here is logged and never reaches the transcript path."""
+        """Risk alerts for a final, straight away: the rules, checked by the risk
+        classifier when they found something (on a worker thread, not the note thread's
+        queue). A failure here is logged and never reaches the transcript path."""
         try:
-            for alert in quick_alerts(Segment.from_event(final)):
+            seg = Segment.from_event(final)
+            found = await asyncio.get_running_loop().run_in_executor(None, quick_alerts, seg)
+            for alert in found:
                 await self._emit("risk.alert", alert)
         except Exception:
             log.exception("risk alerts failed for session %s", self.session_id)

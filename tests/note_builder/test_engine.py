@@ -4,16 +4,21 @@ elements, risk alerts, idempotent updates, retraction. Real models, real transcr
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from benchmarks.transcripts import aci_encounters, annomi_sessions
+from companion.errors import ConfigError
 from note_builder.engine import NoteEngine, Segment, SessionContext, quick_alerts
 from note_builder.events import fold_events
 from note_builder.grounding import SegmentText, check_all
 from note_builder.model import SECTIONS
 from note_builder.render import render
+from note_builder.risk import KINDS
+from note_builder.risk_classifier import RiskClassifier
 
 DAY = dt.date(2026, 11, 27)
 # Whole sessions: alcohol (0), self-harm (95), smoking (2), and more topics.
@@ -314,3 +319,65 @@ def test_a_model_alert_quotes_the_sentence_that_carries_the_risk() -> None:
     assert alerts[0]["id"] == "model-suicidal_ideation-c7"
     # the same segment again changes nothing
     assert engine.add_segment(Segment("c7", text, 10.0, 22.0, "client")).alerts == []
+
+
+class _Rates(RiskClassifier):
+    """A stand-in risk classifier: the given probability per kind (0 for the others) and
+    a confirmation bar; counts its reads. Only the gating decides."""
+
+    def __init__(self, rates: dict[str, float], confirm: float | None = 0.05) -> None:
+        super().__init__()
+        self._rates = {**dict.fromkeys(KINDS, 0.0), **rates}
+        self._confirm = confirm
+        self.reads = 0
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        return dict.fromkeys(KINDS, 0.5)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return {"confirm": self._confirm}
+
+    def predict(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        self.reads += 1
+        return [dict(self._rates) for _ in texts]
+
+
+class _Broken(_Rates):
+    def predict(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        raise ConfigError("cannot read the risk_lora weights: OSError")
+
+
+def test_a_rule_alert_the_classifier_rules_out_is_not_raised_nor_noted() -> None:
+    """A rule's current finding that the classifier rates below the confirmation bar
+    makes neither an alert nor a risk item; rated above it (or with no bar), both stand."""
+    text = "I want to kill myself. Anyway, we went to the coast on Sunday."
+    seg = Segment("c1", text, 0.0, 4.0, "client")
+    assert [a["kind"] for a in quick_alerts(seg, _Rates({"suicidal_ideation": 0.9}))] == [
+        "suicidal_ideation"
+    ]
+    assert quick_alerts(seg, _Rates({"suicidal_ideation": 0.01})) == []
+    assert quick_alerts(seg, _Rates({"suicidal_ideation": 0.01}, confirm=None))
+
+    def risks(model: RiskClassifier) -> list[object]:
+        engine = NoteEngine(context(), risk=model)
+        update = engine.add_segment(seg)
+        assert not update.alerts  # the model's own second opinion adds nothing here
+        return [i.detail.get("risk") for i in engine.draft.live_items() if i.kind == "risk"]
+
+    assert risks(_Rates({"suicidal_ideation": 0.9})) == ["suicidal_ideation"]
+    assert risks(_Rates({"suicidal_ideation": 0.01})) == []
+
+
+def test_the_classifier_reads_only_turns_where_the_rules_found_risk() -> None:
+    model = _Rates({})
+    assert quick_alerts(Segment("c1", "We went to the coast.", 0.0, 2.0, "client"), model) == []
+    question = Segment("t1", "Do you want to kill yourself?", 0.0, 2.0, "therapist")
+    assert quick_alerts(question, model) == []
+    assert model.reads == 0
+
+
+def test_rule_alerts_stand_when_the_classifier_cannot_run() -> None:
+    seg = Segment("c1", "I want to kill myself.", 0.0, 2.0, "client")
+    assert [a["kind"] for a in quick_alerts(seg, _Broken({}))] == ["suicidal_ideation"]

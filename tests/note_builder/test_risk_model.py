@@ -12,14 +12,19 @@ from typing import Any
 import numpy as np
 import pytest
 
+from note_builder import risk_classifier
 from note_builder.embeddings import WEIGHTS_DIR
 from note_builder.risk import KINDS, detect_risk
 from note_builder.risk_classifier import NAME, RiskClassifier, loaded, pack, stored, unpack
 from note_builder.risk_model import (
     MODEL_MARK,
+    UNCONFIRMED,
     detect_risk_with_model,
     is_model_finding,
+    rule_out,
     second_opinion,
+    unconfirmed,
+    vetted,
 )
 from note_builder.risk_tuning import PROBES
 
@@ -115,6 +120,43 @@ def test_a_second_kind_takes_the_secondary_bar() -> None:
     assert kinds({"secondary": 0.99}) == {"self_harm"}
 
 
+def test_the_classifier_rules_out_a_rule_finding_it_rates_below_the_confirmation_bar() -> None:
+    text = "I want to kill myself."
+
+    def current(model: RiskClassifier, role: str = "client") -> set[str]:
+        return {f.kind for f in detect_risk_with_model(text, role, model=model) if f.current}
+
+    assert current(_Rates({"suicidal_ideation": 0.01})) == {"suicidal_ideation"}  # no bar
+    assert current(_Rates({"suicidal_ideation": 0.01}, {"confirm": 0.005})) == {"suicidal_ideation"}
+    assert not current(_Rates({"suicidal_ideation": 0.01}, {"confirm": 0.02}))
+    ruled = detect_risk_with_model(text, "client", model=_Rates({}, {"confirm": 0.02}))
+    assert [(f.kind, f.status, f.current) for f in ruled] == [
+        ("suicidal_ideation", UNCONFIRMED, False)
+    ]
+    assert vetted(detect_risk(text, "client"), {"self_harm"}) == detect_risk(text, "client")
+    assert unconfirmed(["suicidal_ideation"], {"suicidal_ideation": 0.01}, None) == frozenset()
+
+
+def test_ruling_out_reads_only_what_the_rules_found_in_a_clients_words() -> None:
+    class _Counting(_Rates):
+        calls = 0
+
+        def predict(self, texts: Sequence[str]) -> list[dict[str, float]]:
+            self.calls += 1
+            return super().predict(texts)
+
+    model = _Counting({}, {"confirm": 0.05})
+    assert rule_out("I want to kill myself.", "client", [], model) == frozenset()
+    assert rule_out("Do you want to kill yourself?", "therapist", ["x"], model) == frozenset()
+    assert model.calls == 0
+    assert rule_out("I want to kill myself.", None, ["suicidal_ideation"], model) == {
+        "suicidal_ideation"
+    }
+    assert model.calls == 1
+    no_bar = _Counting({})
+    assert rule_out("I want to kill myself.", "client", ["suicidal_ideation"], no_bar) == set()
+
+
 def test_weights_pack_into_one_vector_and_back() -> None:
     arrays = {
         "b.lora_a": np.arange(6, dtype=np.float32).reshape(2, 3),
@@ -190,8 +232,30 @@ def test_members_average(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 def test_a_batch_equals_one_by_one(model: RiskClassifier) -> None:
     texts = ["I feel like disappearing for good.", "We had pizza.", "He hits me when he drinks."]
     batch = model.predict(texts)
+    fresh = RiskClassifier()  # nothing read yet: each text on its own
     for text, row in zip(texts, batch, strict=True):
-        assert model.predict([text])[0] == pytest.approx(row, abs=1e-4)
+        assert fresh.predict([text])[0] == pytest.approx(row, abs=1e-4)
+
+
+def test_a_text_read_recently_is_not_read_again(
+    model: RiskClassifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = ["He pins me against the bench.", "We walked the dog."]
+    first = model.predict(texts)
+    reads: list[Sequence[str]] = []
+    real = risk_classifier.ensemble_probabilities
+
+    def counted(net: Any, tok: Any, batch: Sequence[str], members: Any) -> Any:
+        reads.append(list(batch))
+        return real(net, tok, batch, members)
+
+    monkeypatch.setattr(risk_classifier, "ensemble_probabilities", counted)
+    assert model.predict([texts[1], "Something new.", texts[1]])[0] == first[1]
+    assert reads == [["Something new."]]
+    many = [f"line {i}" for i in range(RiskClassifier.CACHED + 10)]
+    model.predict(many)
+    model.predict([texts[0]])  # pushed out by the newer texts: read again
+    assert reads[-1] == [texts[0]]
 
 
 def test_concurrent_predictions_agree(model: RiskClassifier) -> None:

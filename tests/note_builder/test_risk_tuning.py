@@ -94,18 +94,56 @@ def test_score_counts_as_the_benchmark_does() -> None:
 
 def test_the_settings_favour_recall_at_the_precision_floor() -> None:
     def row(
-        t: float, p: float, r: float, o: float | None = None, s: float | None = None
+        t: float,
+        p: float,
+        r: float,
+        o: float | None = None,
+        s: float | None = None,
+        c: float | None = None,
     ) -> dict[str, Any]:
         f2 = 5 * p * r / (4 * p + r)
-        chosen = {"threshold": t, "override": o, "secondary": s}
+        chosen = {"threshold": t, "override": o, "secondary": s, "confirm": c}
         return {**chosen, "precision": p, "recall": r, "f2": f2}
 
     rules = {**row(0.0, 0.9, 0.4), "threshold": None}
     reached = [rules, row(0.3, 0.80, 0.97), row(0.5, 0.86, 0.93, 0.9), row(0.7, 0.90, 0.90)]
-    assert best_settings(reached) == {"threshold": 0.5, "override": 0.9, "secondary": None}
+    assert best_settings(reached) == {
+        "threshold": 0.5,
+        "override": 0.9,
+        "secondary": None,
+        "confirm": None,
+    }
     unreached = [rules, row(0.3, 0.70, 0.93), row(0.5, 0.75, 0.87, s=0.7), row(0.9, 0.82, 0.67)]
-    assert best_settings(unreached) == {"threshold": 0.3, "override": None, "secondary": None}
+    assert best_settings(unreached) == {
+        "threshold": 0.3,
+        "override": None,
+        "secondary": None,
+        "confirm": None,
+    }
     assert best_settings([rules, row(0.3, 0.72, 0.93, s=0.7)])["secondary"] == 0.7
+    assert best_settings([rules, row(0.3, 0.72, 0.93), row(0.3, 0.8, 0.93, c=0.02)]) == {
+        "threshold": 0.3,
+        "override": None,
+        "secondary": None,
+        "confirm": 0.02,
+    }
+
+
+def test_the_classifier_rules_out_a_rule_finding_below_the_confirmation_bar() -> None:
+    ex = [
+        Example("p", "I want to kill myself.", "client", "suicidal_ideation", (), "x"),
+        Example("f", "I could strangle him, honestly.", "client", "none", (), "x"),
+        Example("q", "Do you want to kill yourself?", "therapist", "none", (), "x"),
+    ]
+    rules = [detect_risk(e.text, e.role) for e in ex]
+    assert any(f.current for f in rules[0])
+    low = [{**dict.fromkeys(KINDS, 0.0), "suicidal_ideation": 0.03} for _ in ex]
+    kept = score(ex, rules, low, 0.5)
+    assert (kept["tp"], kept["fn"]) == (1, 0)
+    below = score(ex, rules, low, 0.5, confirm=0.02)  # the figure of speech is rated 0
+    assert (below["tp"], below["fn"], below["fp"]) == (1, 0, 0)
+    ruled_out = score(ex, rules, low, 0.5, confirm=0.05)
+    assert (ruled_out["tp"], ruled_out["fn"], ruled_out["fp"]) == (0, 1, 0)
 
 
 def test_a_rule_reading_out_of_context_raises_the_bar() -> None:
