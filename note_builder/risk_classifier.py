@@ -209,11 +209,6 @@ def ensemble_probabilities(
     for member in members:
         net.load_state_dict(member, strict=False)
         runs.append(probabilities(net, tok, texts))
-    return mean(runs)
-
-
-def mean(runs: Sequence[NDArray[np.float32]]) -> NDArray[np.float32]:
-    """The members' probabilities averaged (float32, as each run)."""
     out: NDArray[np.float32] = np.mean(np.stack(runs), axis=0).astype(np.float32)
     return out
 

@@ -64,7 +64,7 @@ from numpy.typing import NDArray
 
 from note_builder import risk_classifier as rc
 from note_builder.embeddings import WEIGHTS_DIR
-from note_builder.risk import KINDS, RiskFinding, detect_risk, is_therapist
+from note_builder.risk import KINDS, RiskFinding, detect_risk
 from note_builder.risk_model import model_kinds, unconfirmed, vetted
 
 NONE = "none"
@@ -329,8 +329,8 @@ def predicted(
     """The kinds alerted for a row, as the service decides: the rules' current findings
     that the classifier does not rule out (below ``confirm``) plus the classifier's own
     (:func:`note_builder.risk_model.model_kinds`)."""
-    if not is_therapist(e.role):
-        rules = vetted(rules, unconfirmed([f.kind for f in rules if f.current], proba, confirm))
+    # (a therapist's findings are never current: nothing of theirs is checked)
+    rules = vetted(rules, unconfirmed([f.kind for f in rules if f.current], proba, confirm))
     found = {f.kind for f in rules if f.current}
     thresholds = dict.fromkeys(KINDS, threshold)
     added = model_kinds(e.text, e.role, proba, thresholds, rules, override, secondary)
