@@ -23,6 +23,7 @@ import httpx
 import soundfile as sf
 
 from benchmarks.common import (
+    READY_S,
     TOKENS,
     load_shared_model,
     pct,
@@ -73,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     updated = total = 0
     try:
         with running_server(sched) as url:
+            print(f"service ready (models loaded, rules compiled) {READY_S[url]:.1f} s after start")
             asyncio.run(enrol(url))
             for tid in args.sessions.split(","):
                 audio = render_session(int(tid), max_seconds=args.seconds).mixed

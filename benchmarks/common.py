@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import jiwer
 import numpy as np
 import uvicorn
@@ -216,6 +217,7 @@ def _free_port() -> int:
 
 BENCH_PASSWORD = "benchmark clinician password"
 TOKENS: dict[str, str] = {}  # base URL -> bearer token of the benchmark clinician
+READY_S: dict[str, float] = {}  # base URL -> seconds from start until its models were loaded
 
 
 @contextmanager
@@ -244,12 +246,19 @@ def running_server(
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, name="bench-server", daemon=True)
         thread.start()
-        deadline = time.monotonic() + 30
+        began = time.monotonic()
+        deadline = began + 30
         while not server.started:
             if time.monotonic() > deadline or not thread.is_alive():
                 raise RuntimeError("server did not start")
             time.sleep(0.05)
         url = f"http://127.0.0.1:{port}"
+        # Measured from a started service, as a practice runs it: the models loaded.
+        while httpx.get(f"{url}/healthz", timeout=10).json().get("models") == "loading":
+            if time.monotonic() > deadline + 600:
+                raise RuntimeError("the models did not load")
+            time.sleep(0.2)
+        READY_S[url] = time.monotonic() - began
         try:
             ensure_account(settings, "bench", "clinician", BENCH_PASSWORD)
             TOKENS[url] = asyncio.run(login(url, "bench", BENCH_PASSWORD))

@@ -30,6 +30,7 @@ from note_builder.model import KIND_SECTION, Element, Evidence, Item, NoteDraft
 from note_builder.phrasing import answer_polarity, answered, clinician, reported, sentences
 from note_builder.required import required_elements
 from note_builder.risk import screening_kind
+from note_builder.risk import warm_up as compile_risk_rules
 from note_builder.risk_classifier import RiskClassifier, shared_risk_classifier
 from note_builder.risk_model import rule_out, second_opinion
 from note_builder.sections import SoapSentenceClassifier
@@ -122,17 +123,18 @@ class SessionContext:
 @dataclass
 class NoteUpdate:
     """What one step changed: items (new versions), the required elements when any of
-    them changed, and the risk model's second-opinion alerts. (The rules' risk alerts do
-    not wait for a step: see :func:`quick_alerts`.)"""
+    them changed, and the client segments it read, on which the risk classifier gives its
+    second opinion after the patch has gone out (:meth:`NoteEngine.second_opinion`). (The
+    rules' risk alerts do not wait for a step: see :func:`quick_alerts`.)"""
 
     items: list[Item] = field(default_factory=list)
     elements: list[Element] | None = None
     dropped: int = 0  # candidates that failed the grounding check
-    alerts: list[dict[str, Any]] = field(default_factory=list)
+    to_check: list[Segment] = field(default_factory=list)
 
     def extend(self, other: NoteUpdate) -> None:
         self.items.extend(other.items)
-        self.alerts.extend(other.alerts)
+        self.to_check.extend(other.to_check)
         self.elements = other.elements if other.elements is not None else self.elements
         self.dropped += other.dropped
 
@@ -220,11 +222,20 @@ class NoteEngine:
         for sent, cands in found:
             self._structured(sent, cands, vector_of.get(id(sent)), update, ruled_out)
         if seg.side == CLIENT:
-            update.alerts.extend(model_alerts(seg, parts, self._risk))
+            update.to_check.append(seg)
         self._answer(parts, update)
         self._classified(known, vectors, update)
         update.elements = self._refresh_elements()
         return update
+
+    def second_opinion(self, seg: Segment) -> list[dict[str, Any]]:
+        """The risk classifier's lower-confidence alerts on a client segment
+        (:func:`model_alerts`). It reads no draft state, so it can run off the note
+        thread, after the segment's patch."""
+        if seg.side != CLIENT or not seg.text.strip():
+            return []
+        parts = [_Sentence(seg, a, b, seg.side) for a, b in sentences(seg.text)]
+        return model_alerts(seg, parts, self._risk)
 
     def retract_segment(self, segment_id: str) -> NoteUpdate:
         """A segment withdrawn or re-attributed: take its evidence out of every item;
@@ -654,11 +665,34 @@ def shared_behaviours() -> TherapistBehaviourClassifier:
     return TherapistBehaviourClassifier(shared_encoder())
 
 
+# What the warm-up reads: a screening question and a client's answer that reaches the
+# rules, the measures, the dates, the classifiers and the second opinion.
+_WARM_UP = (
+    ("How have you been sleeping, and any thoughts of hurting yourself?", THERAPIST),
+    (
+        "Not great. I had six drinks on Friday and some days I wish I was dead. "
+        "My PHQ-9 was 14 on March 3rd and I see Dr. Lee next Tuesday at 3.",
+        CLIENT,
+    ),
+)
+
+
 def warm_up() -> None:
-    """Load the sentence encoder and the classifiers (the first session then waits for none)."""
+    """Load the sentence encoder and the classifiers, compile the risk rules, and run the
+    whole path once on a throwaway engine: the first session's first segment then waits
+    for none of it (on a slow machine the rules' patterns alone take seconds)."""
     encoder = shared_encoder()
     encoder.warm_up()
     shared_soap().predict(["warm up"], ["client"])
     shared_behaviours().predict(["warm up"])
     KindClassifier.shared(encoder).warm_up()
     shared_risk_classifier().warm_up()
+    compile_risk_rules()
+    engine = NoteEngine(SessionContext(date=dt.date(2026, 1, 5)))
+    at = 0.0
+    for n, (text, role) in enumerate(_WARM_UP):
+        seg = Segment(f"warm-up-{n}", text, at, at + 6.0, role)
+        quick_alerts(seg)
+        engine.add_segment(seg)
+        engine.second_opinion(seg)
+        at += 6.0

@@ -152,6 +152,7 @@ def create_app(
         # The speaker encoder loads in the background (~2 s): a one-channel track that
         # opens later does not wait for it, and start-up does not either.
         warm = asyncio.create_task(_warm_models(svc), name="warm-models")
+        app.state.warm = warm
         yield
         retention.cancel()
         await asyncio.gather(warm, return_exceptions=True)
@@ -161,18 +162,25 @@ def create_app(
             sched.stop()
         svc.db.close()
 
-    async def _warm_models(svc: Services) -> None:
+    async def _warm_models(svc: Services) -> bool:
+        """Load the models and compile the note's rules; False if any could not load.
+        ``/healthz`` says ``models: loading`` until this is done (tens of seconds on a
+        slow machine): a session started before then waits for it on its first steps."""
+        ok = True
         if settings.diarization:
             try:
                 await asyncio.to_thread(svc.hub.embedder)
             except Exception:
+                ok = False
                 log.exception("speaker encoder unavailable: one-channel sessions cannot start")
         if settings.notes:
             # On the note thread, so a session's first step finds the models loaded.
             try:
                 await asyncio.get_running_loop().run_in_executor(svc.hub.notes, warm_up_notes)
             except Exception:
+                ok = False
                 log.exception("note models unavailable: the draft will not update")
+        return ok
 
     app = FastAPI(title="Session companion", version="0.2.0", lifespan=lifespan)
     app.add_middleware(SecurityHeaders, hsts=settings.tls)
@@ -206,7 +214,14 @@ def create_app(
     @app.get("/healthz")
     async def healthz(request: Request) -> dict[str, Any]:
         sched = services(request).hub.scheduler
-        return {"status": "ok", "asr_jobs": sched.stats.jobs, "asr_backlog": sched.backlog}
+        warm: asyncio.Task[bool] = request.app.state.warm
+        models = "loading" if not warm.done() else "ready" if warm.result() else "unavailable"
+        return {
+            "status": "ok",
+            "models": models,
+            "asr_jobs": sched.stats.jobs,
+            "asr_backlog": sched.backlog,
+        }
 
     @app.websocket("/v1/sessions/{session_id}/audio")
     async def audio(ws: WebSocket, session_id: str, track: str = "mixed", ticket: str = "") -> None:

@@ -9,7 +9,9 @@ changed, by section) and ``note.required`` (the required elements, when one chan
 Risk alerts do not wait for that queue: ``quick_alerts`` runs the rule-based risk
 detector on the final as it is published (and the risk classifier on it when the rules
 found something, to rule out figures of speech and the like) and emits ``risk.alert`` at
-once.
+once. The classifier's own second opinion on a client's segment (kinds the rules did not
+find) is read after that segment's patch has gone out, by a second task with its own
+bounded queue, on a worker thread: the next final's patch never waits for it.
 A failure in one step is logged (ids only) and the next step goes on; it never
 reaches the transcript path or another session.
 """
@@ -55,8 +57,10 @@ class SessionNotes:
         self._engine: NoteEngine | None = None
         self._queue: asyncio.Queue[Step | None] = asyncio.Queue(maxsize=NOTE_QUEUE)
         self._task: asyncio.Task[None] | None = None
+        self._checks: asyncio.Queue[Segment | None] = asyncio.Queue(maxsize=NOTE_QUEUE)
+        self._check_task: asyncio.Task[None] | None = None
         self._restore: tuple[list[dict[str, Any]], list[dict[str, Any]]] | None = None
-        self.lost = 0  # finals the full queue could not take
+        self.lost = 0  # finals (or second opinions) a full queue could not take
         self.failed = 0  # steps that raised
         self.locked = False  # signed: the draft takes no more edits
         self._alerted: set[str] = set()  # second-opinion alerts already sent
@@ -137,15 +141,49 @@ class SessionNotes:
         else:
             update = await loop.run_in_executor(self._executor, engine.set_roles, arg)
         await self.publish(update, source=arg.segment_id if what == "segment" else None)
+        for seg in update.to_check:
+            self._check(seg)
+
+    # -- the risk classifier's second opinion ----------------------------------------
+
+    def _check(self, seg: Segment) -> None:
+        if self._check_task is None or self._check_task.done():
+            self._check_task = asyncio.create_task(
+                self._run_checks(), name=f"risk-checks:{self.session_id}"
+            )
+        try:
+            self._checks.put_nowait(seg)
+        except asyncio.QueueFull:
+            self.lost += 1
+            log.warning(
+                "risk check queue full for session %s: a segment was skipped", self.session_id
+            )
+
+    async def _run_checks(self) -> None:
+        loop = asyncio.get_running_loop()
+        while (seg := await self._checks.get()) is not None:
+            try:
+                engine = await self.engine()
+                found = await loop.run_in_executor(None, engine.second_opinion, seg)
+                await self._alert_once(found)
+            except Exception:
+                self.failed += 1
+                log.exception(
+                    "risk second opinion failed for segment %s of session %s",
+                    seg.segment_id,
+                    self.session_id,
+                )
+
+    async def _alert_once(self, alerts: list[dict[str, Any]]) -> None:
+        for alert in alerts:
+            if alert["id"] not in self._alerted:  # a re-read segment alerts once
+                self._alerted.add(alert["id"])
+                await self._emit("risk.alert", alert)
 
     async def publish(self, update: NoteUpdate, source: str | None = None) -> None:
         """Emit the items that changed (one ``note.patch`` per section, in order) and the
         required elements when they changed."""
         extra = {"source_segment": source} if source else {}
-        for alert in update.alerts:
-            if alert["id"] not in self._alerted:  # a re-read segment alerts once
-                self._alerted.add(alert["id"])
-                await self._emit("risk.alert", alert)
         for section in SECTIONS:
             items = [i.to_dict() for i in update.items if i.section == section]
             if items:
@@ -215,18 +253,23 @@ class SessionNotes:
     # -- lifetime ------------------------------------------------------------------
 
     async def finish(self) -> None:
-        """Every queued final is in the draft (the session is ending)."""
-        if self._task is None or self._task.done():
-            return
-        await self._queue.put(None)
-        await self._task
+        """Every queued final is in the draft and has had its second opinion (the session
+        is ending)."""
+        if self._task is not None and not self._task.done():
+            await self._queue.put(None)
+            await self._task
+        if self._check_task is not None and not self._check_task.done():
+            await self._checks.put(None)
+            await self._check_task
 
     async def abort(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        while not self._queue.empty():
-            self._queue.get_nowait()
+        for task in (self._task, self._check_task):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        for queue in (self._queue, self._checks):
+            while not queue.empty():
+                queue.get_nowait()
 
 
 def session_context(info: SessionInfo) -> SessionContext:

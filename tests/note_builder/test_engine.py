@@ -12,7 +12,8 @@ import pytest
 
 from benchmarks.transcripts import aci_encounters, annomi_sessions
 from companion.errors import ConfigError
-from note_builder.engine import NoteEngine, Segment, SessionContext, quick_alerts
+from note_builder import risk
+from note_builder.engine import NoteEngine, Segment, SessionContext, quick_alerts, warm_up
 from note_builder.events import fold_events
 from note_builder.grounding import SegmentText, check_all
 from note_builder.model import SECTIONS
@@ -293,15 +294,18 @@ def test_the_risk_model_adds_alerts_but_no_risk_items() -> None:
     text = "Honestly the world would keep spinning fine without me in it."
     assert not quick_alerts(Segment("c1", text, 0.0, 4.0, "client"))
     engine = NoteEngine(context())
-    update = engine.add_segment(Segment("c1", text, 0.0, 4.0, "client"))
-    assert [a["kind"] for a in update.alerts] == ["suicidal_ideation"]
-    alert = update.alerts[0]
+    seg = Segment("c1", text, 0.0, 4.0, "client")
+    assert engine.add_segment(seg).to_check == [seg]  # read after the patch, not in it
+    alerts = engine.second_opinion(seg)
+    assert [a["kind"] for a in alerts] == ["suicidal_ideation"]
+    alert = alerts[0]
     assert alert["source"] == "model" and alert["severity"] == "moderate"
     assert "lower confidence" in alert["text"]
     assert alert["evidence"][0]["quote"] in text and alert["evidence"][0]["segment_id"] == "c1"
     assert not [i for i in engine.draft.live_items() if i.kind == "risk"]
-    therapist = engine.add_segment(Segment("t1", text, 5.0, 9.0, "therapist"))
-    assert therapist.alerts == []
+    therapist = Segment("t1", text, 5.0, 9.0, "therapist")
+    assert engine.add_segment(therapist).to_check == []
+    assert engine.second_opinion(therapist) == []
 
 
 def test_a_model_alert_quotes_the_sentence_that_carries_the_risk() -> None:
@@ -310,15 +314,16 @@ def test_a_model_alert_quotes_the_sentence_that_carries_the_risk() -> None:
     risky = "Honestly the world would keep spinning fine without me in it."
     text = f"Work has been okay, I guess. {risky} Anyway, the kids start school on Monday."
     engine = NoteEngine(context())
-    update = engine.add_segment(Segment("c7", text, 10.0, 22.0, "client"))
-    alerts = [a for a in update.alerts if a["source"] == "model"]
+    seg = Segment("c7", text, 10.0, 22.0, "client")
+    engine.add_segment(seg)
+    alerts = [a for a in engine.second_opinion(seg) if a["source"] == "model"]
     assert [a["kind"] for a in alerts] == ["suicidal_ideation"]
     (evidence,) = alerts[0]["evidence"]
     assert evidence["quote"] == risky and evidence["segment_id"] == "c7"
     assert 10.0 <= evidence["start"] < evidence["end"] <= 22.0
     assert alerts[0]["id"] == "model-suicidal_ideation-c7"
-    # the same segment again changes nothing
-    assert engine.add_segment(Segment("c7", text, 10.0, 22.0, "client")).alerts == []
+    # the same segment again changes nothing and is not read again
+    assert engine.add_segment(Segment("c7", text, 10.0, 22.0, "client")).to_check == []
 
 
 class _Rates(RiskClassifier):
@@ -362,8 +367,8 @@ def test_a_rule_alert_the_classifier_rules_out_is_not_raised_nor_noted() -> None
 
     def risks(model: RiskClassifier) -> list[object]:
         engine = NoteEngine(context(), risk=model)
-        update = engine.add_segment(seg)
-        assert not update.alerts  # the model's own second opinion adds nothing here
+        engine.add_segment(seg)
+        assert not engine.second_opinion(seg)  # the model's own opinion adds nothing here
         return [i.detail.get("risk") for i in engine.draft.live_items() if i.kind == "risk"]
 
     assert risks(_Rates({"suicidal_ideation": 0.9})) == ["suicidal_ideation"]
@@ -381,3 +386,16 @@ def test_the_classifier_reads_only_turns_where_the_rules_found_risk() -> None:
 def test_rule_alerts_stand_when_the_classifier_cannot_run() -> None:
     seg = Segment("c1", "I want to kill myself.", 0.0, 2.0, "client")
     assert [a["kind"] for a in quick_alerts(seg, _Broken({}))] == ["suicidal_ideation"]
+
+
+def test_the_warm_up_leaves_nothing_to_compile_for_the_first_segment() -> None:
+    """After the warm-up, a session's first risk statement compiles no rule pattern (on a
+    slow machine compiling them took seconds, and the first alert waited for it)."""
+    risk._compile.cache_clear()
+    warm_up()
+    compiled = risk._compile.cache_info().misses
+    assert compiled > 100
+    seg = Segment("c1", "I cut my arms last night and I keep wishing I was dead.", 0, 5, "client")
+    assert {a["kind"] for a in quick_alerts(seg)} >= {"self_harm"}
+    NoteEngine(context()).add_segment(seg)
+    assert risk._compile.cache_info().misses == compiled

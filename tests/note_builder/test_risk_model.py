@@ -243,13 +243,13 @@ def test_a_text_read_recently_is_not_read_again(
     texts = ["He pins me against the bench.", "We walked the dog."]
     first = model.predict(texts)
     reads: list[Sequence[str]] = []
-    real = risk_classifier.ensemble_probabilities
+    real = risk_classifier.merged_probabilities
 
-    def counted(net: Any, tok: Any, batch: Sequence[str], members: Any) -> Any:
+    def counted(nets: Any, tok: Any, batch: Sequence[str]) -> Any:
         reads.append(list(batch))
-        return real(net, tok, batch, members)
+        return real(nets, tok, batch)
 
-    monkeypatch.setattr(risk_classifier, "ensemble_probabilities", counted)
+    monkeypatch.setattr(risk_classifier, "merged_probabilities", counted)
     assert model.predict([texts[1], "Something new.", texts[1]])[0] == first[1]
     assert reads == [["Something new."]]
     many = [f"line {i}" for i in range(RiskClassifier.CACHED + 10)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -142,3 +143,10 @@ async def test_healthz(server: str) -> None:
         body = (await http.get("/healthz")).json()
     assert body["status"] == "ok"
     assert body["asr_jobs"] >= 0 and body["asr_backlog"] >= 0
+    assert body["models"] in ("loading", "ready")
+    async with http_client(server) as http:  # the test server's models do load
+        for _ in range(600):
+            if (models := (await http.get("/healthz")).json()["models"]) != "loading":
+                break
+            await asyncio.sleep(0.5)
+    assert models == "ready"

@@ -8,6 +8,12 @@ draft can be read, decided on and added to over HTTP, and each change is an even
 
 from __future__ import annotations
 
+import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from note_builder.engine import SessionContext
+from session_server.notes import SessionNotes
 from tests.session_server.helpers import (
     auth,
     collect_events,
@@ -129,3 +135,34 @@ async def test_the_draft_over_http(server: str) -> None:
         if i["id"] in (item["id"], own_id)
     ]
     assert [c["status"] for c in changes][-3:] == ["accepted", "edited", "accepted"]
+
+
+async def test_a_segments_patch_goes_out_before_the_classifiers_second_opinion() -> None:
+    """A client's words the rules do not know: the note's patch for the segment is
+    emitted first, then the classifier's lower-confidence alert (from its own task, not
+    the note's queue), once, even when the segment is read again."""
+    events: list[tuple[str, dict[str, Any]]] = []
+
+    async def emit(kind: str, payload: dict[str, Any]) -> None:
+        events.append((kind, payload))
+
+    final = {
+        "type": "transcript.final",
+        "segment_id": "c1",
+        "text": "Honestly the world would keep spinning fine without me in it.",
+        "start": 0.0,
+        "end": 4.0,
+        "role": "client",
+    }
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        notes = SessionNotes("s1", emit, SessionContext(date=dt.date(2026, 3, 2)), executor)
+        notes.observe(final)
+        notes.observe({**final, "type": "transcript.refined", "segments": [final]})
+        await notes.finish()
+    kinds = [k for k, _ in events]
+    alerts = [p for k, p in events if k == "risk.alert"]
+    assert [(a["kind"], a["source"]) for a in alerts] == [("suicidal_ideation", "model")]
+    assert alerts[0]["evidence"][0]["segment_id"] == "c1"
+    first_update = min(kinds.index(k) for k in ("note.patch", "note.required") if k in kinds)
+    assert first_update < kinds.index("risk.alert")
+    assert notes.failed == 0 and notes.lost == 0
