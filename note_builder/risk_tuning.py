@@ -16,25 +16,28 @@ as positives too), by pool:
   else, make it a figure of speech or ordinary talk), four writers each on one source of
   false alerts (figures of speech and ordinary talk; denials and the past; other people
   and hypotheticals; abuse, neglect and substance use);
-* ``fresh`` … ``fresh8``: the first eight blind sets, each scored once (see
+* ``fresh`` … ``fresh10``: the first ten blind sets, each scored once (see
   ``benchmarks/bench_risk.py``) before it became training data (``fresh`` … ``fresh5``)
-  or development data (``fresh6`` … ``fresh8``, below);
+  or development data (``fresh6`` … ``fresh10``, below);
 * ``benign``: 1,500 AnnoMI utterances without a risk word.
 
-``risk_utterances_fresh9.jsonl`` and ``fresh10`` are the blind sets of this classifier:
+``risk_utterances_fresh11.jsonl`` and ``fresh12`` are the blind sets of this classifier:
 training reads only their texts, to leave out every row that repeats one (a few real
 AnnoMI turns are in older sets too).
 
-The classifier is trained on every pool but the development pools, ``fresh6``, ``fresh7``
-and ``fresh8`` (750 rows): they choose its settings. With ``--select`` the trained
+The classifier is trained on every pool but the development pools, ``fresh6`` …
+``fresh10`` (1,250 rows): they choose its settings. With ``--select`` the trained
 members score them: the precision and recall of the rules and the classifier together,
 as the service alerts, per threshold, override (the bar for a kind the rules found only
 out of context), secondary bar (for any kind but the classifier's most probable one) and
 confirmation bar (below it the classifier rules out a rule finding). The settings kept
 in :data:`SETTINGS` are the ones :func:`best_settings` picks there. (Earlier versions
 trained a development model without those pools and then the shipped one on every pool;
-choosing the settings on the shipped members themselves costs 750 training rows and
-saves a second training run.) One member is trained per seed in ``SETTINGS["seeds"]``;
+choosing the settings on the shipped members themselves costs those training rows and
+saves a second training run.) ``--reselect`` chooses the settings again with the stored
+members, without training: the shipped members were trained with ``fresh9`` and
+``fresh10`` held out (then the blind sets), so they never read any development row.
+One member is trained per seed in ``SETTINGS["seeds"]``;
 the classifier averages their probabilities. (Five epochs instead of three, and
 two members, came from development runs of single members: three epochs gave F2 0.867 and
 0.875 on two seeds, five 0.892 and 0.896, rank 16 0.880 and 0.869, learning rate 1e-3
@@ -84,11 +87,13 @@ POOL_FILES = {
     "fresh6": DATA / "risk_utterances_fresh6.jsonl",
     "fresh7": DATA / "risk_utterances_fresh7.jsonl",
     "fresh8": DATA / "risk_utterances_fresh8.jsonl",
+    "fresh9": DATA / "risk_utterances_fresh9.jsonl",
+    "fresh10": DATA / "risk_utterances_fresh10.jsonl",
 }
-DEV_POOLS = ("fresh6", "fresh7", "fresh8")
+DEV_POOLS = ("fresh6", "fresh7", "fresh8", "fresh9", "fresh10")
 # The blind sets of this classifier: only their texts are read here, to keep every row
 # that repeats one (a real AnnoMI turn shared with an older set) out of training.
-BLIND_SETS = tuple(DATA / f"risk_utterances_fresh{n}.jsonl" for n in (9, 10))
+BLIND_SETS = tuple(DATA / f"risk_utterances_fresh{n}.jsonl" for n in (11, 12))
 N_BENIGN = 1500
 MIN_DEV_PRECISION = 0.85
 
@@ -106,7 +111,7 @@ SETTINGS: dict[str, Any] = {
     "secondary": None,
     "confirm": None,
 }
-THRESHOLDS = tuple(round(0.3 + 0.05 * i, 2) for i in range(14))  # 0.30 … 0.95
+THRESHOLDS = tuple(round(0.2 + 0.05 * i, 2) for i in range(16))  # 0.20 … 0.95
 # The bar for a kind the rules found only out of context (None: the threshold itself).
 OVERRIDES = (None, 0.7, 0.8, 0.9, 0.95)
 # The bar for a kind other than the classifier's most probable one (None: the threshold).
@@ -464,4 +469,30 @@ def train(select: bool = False, write: bool = True) -> dict[str, Any]:
         np.savez_compressed(WEIGHTS_DIR / f"{rc.NAME}.npz", params=flat)
         (WEIGHTS_DIR / f"{rc.NAME}.json").write_text(json.dumps(meta, indent=1) + "\n")
         print(f"{rc.NAME}: {len(nets)} x {len(layout)} arrays, {flat.size:,} trained parameters")
+    return meta
+
+
+def reselect(write: bool = True) -> dict[str, Any]:
+    """Choose the settings again on the development pools with the stored members, as the
+    service loads them (no training): for when the pools grew (a blind set, once scored,
+    joins them; the members never read it). Rewrites the settings, thresholds and
+    development table of ``weights/risk_lora.json``; the weights stay as they are."""
+    path = WEIGHTS_DIR / f"{rc.NAME}.json"
+    meta: dict[str, Any] = json.loads(path.read_text())
+    if read := [p for p in DEV_POOLS if meta["pools"].get(p)]:
+        raise ValueError(f"the stored members were trained on {', '.join(read)}")
+    dev = load_examples(DEV_POOLS, n_benign=0)
+    print(f"development: {len(dev)} rows ({'+'.join(DEV_POOLS)})")
+    proba = rc.RiskClassifier().predict([e.text for e in dev])
+    development = development_table(dev, proba)
+    best = best_settings(development)
+    print(f"  chosen on the development pools: {best}")
+    meta["settings"].update(best)
+    threshold = best["threshold"]
+    assert threshold is not None  # every classifier row of the table has one
+    meta["thresholds"] = dict.fromkeys(KINDS, threshold)
+    meta["development_pools"] = list(DEV_POOLS)
+    meta["development"] = development
+    if write:
+        path.write_text(json.dumps(meta, indent=1) + "\n")
     return meta

@@ -8,7 +8,8 @@
   (``soap_examples``: each sentence aligned to its own reference note), never the validation sets.
 * ``interventions``: every AnnoMI therapist utterance (the benchmark does its own CV).
 * ``risk``: the fine-tuned risk classifier, ``note_builder.risk_tuning.train`` (its own
-  data; ``--select`` then scores the development pools and chooses its settings there).
+  data; ``--select`` then scores the development pools and chooses its settings there;
+  ``--reselect`` only chooses them again, with the stored members).
 
 Deterministic: fixed folds, lbfgs (no randomness), the encoder in inference mode. The
 numpy TF-IDF is checked against scikit-learn's on ~600 training texts per model, and a few
@@ -493,8 +494,19 @@ TRAINERS: dict[str, Callable[[SentenceEncoder, bool], None]] = {
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--select", action="store_true", help="print the CV that chose settings")
+    parser.add_argument(
+        "--reselect",
+        action="store_true",
+        help="no training: choose the risk classifier's settings again on its development "
+        "pools with the stored members",
+    )
     parser.add_argument("models", nargs="*", help=f"some of {', '.join(TRAINERS)} (default: all)")
     args = parser.parse_args(argv)
+    if args.reselect:
+        from note_builder.risk_tuning import reselect
+
+        reselect()
+        return
     if unknown := set(args.models) - set(TRAINERS):
         parser.error(f"unknown model(s): {', '.join(sorted(unknown))}")
     enc = shared_encoder()

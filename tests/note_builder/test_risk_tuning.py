@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
 from typing import Any
 
+import pytest
+
 from benchmarks.bench_risk import CONTEXTS
+from note_builder import risk_tuning
+from note_builder.embeddings import WEIGHTS_DIR
 from note_builder.risk import KINDS, detect_risk
+from note_builder.risk_classifier import NAME
 from note_builder.risk_tuning import (
     BLIND_SETS,
     DEV_POOLS,
@@ -166,3 +173,23 @@ def test_a_second_kind_needs_the_secondary_bar() -> None:
     barred = score(ex, nothing, both, 0.3, secondary=0.5)
     assert (barred["tp"], barred["fp"]) == (1, 0)
     assert score(ex, nothing, both, 0.3, secondary=0.35)["fp"] == 1
+
+
+def test_the_shipped_settings_are_the_ones_the_development_pools_choose() -> None:
+    meta = json.loads((WEIGHTS_DIR / f"{NAME}.json").read_text())
+    assert meta["development_pools"] == list(DEV_POOLS)
+    assert not any(meta["pools"].get(p) for p in DEV_POOLS), "members trained on a dev pool"
+    chosen = best_settings(meta["development"])
+    assert {k: meta["settings"][k] for k in chosen} == chosen
+    assert set(meta["thresholds"].values()) == {chosen["threshold"]}
+
+
+def test_reselect_refuses_members_that_read_a_development_pool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    meta = json.loads((WEIGHTS_DIR / f"{NAME}.json").read_text())
+    meta["pools"][DEV_POOLS[-1]] = 250
+    (tmp_path / f"{NAME}.json").write_text(json.dumps(meta))
+    monkeypatch.setattr(risk_tuning, "WEIGHTS_DIR", tmp_path)
+    with pytest.raises(ValueError, match=DEV_POOLS[-1]):
+        risk_tuning.reselect(write=False)
