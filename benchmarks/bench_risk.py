@@ -15,9 +15,9 @@ positives).
 
 Blind sets, same format, each written by someone who saw neither the detector nor the
 other sets, and each scored once (see :mod:`note_builder.risk_tuning`):
-``risk_utterances_fresh.jsonl`` (243 rows) … ``risk_utterances_fresh8.jsonl`` (about 250
+``risk_utterances_fresh.jsonl`` (243 rows) … ``risk_utterances_fresh10.jsonl`` (about 250
 each) are now the classifier's training and development data;
-``risk_utterances_fresh9.jsonl`` and ``risk_utterances_fresh10.jsonl`` (250 each) are the
+``risk_utterances_fresh11.jsonl`` … ``risk_utterances_fresh14.jsonl`` (250 each) are the
 blind sets of the current classifier.
 Score one with ``--set PATH --split none``.
 ``--second-opinion`` adds "detector+model": the rules and the risk classifier

@@ -21,7 +21,7 @@ as positives too), by pool:
   or development data (``fresh6`` … ``fresh10``, below);
 * ``benign``: 1,500 AnnoMI utterances without a risk word.
 
-``risk_utterances_fresh11.jsonl`` and ``fresh12`` are the blind sets of this classifier:
+``risk_utterances_fresh11.jsonl`` … ``fresh14`` are the blind sets of this classifier:
 training reads only their texts, to leave out every row that repeats one (a few real
 AnnoMI turns are in older sets too).
 
@@ -93,7 +93,7 @@ POOL_FILES = {
 DEV_POOLS = ("fresh6", "fresh7", "fresh8", "fresh9", "fresh10")
 # The blind sets of this classifier: only their texts are read here, to keep every row
 # that repeats one (a real AnnoMI turn shared with an older set) out of training.
-BLIND_SETS = tuple(DATA / f"risk_utterances_fresh{n}.jsonl" for n in (11, 12))
+BLIND_SETS = tuple(DATA / f"risk_utterances_fresh{n}.jsonl" for n in (11, 12, 13, 14))
 N_BENIGN = 1500
 MIN_DEV_PRECISION = 0.85
 
