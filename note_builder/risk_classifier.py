@@ -205,20 +205,24 @@ def ensemble_probabilities(
     the frozen base is shared. No members: ``net`` as it is."""
     if not members:
         return probabilities(net, tok, texts)
-    runs = []
-    for member in members:
+
+    def run(member: Mapping[str, Any]) -> NDArray[np.float32]:
         net.load_state_dict(member, strict=False)
-        runs.append(probabilities(net, tok, texts))
-    out: NDArray[np.float32] = np.mean(np.stack(runs), axis=0).astype(np.float32)
-    return out
+        return probabilities(net, tok, texts)
+
+    return _mean([run(m) for m in members])
 
 
 def merged_probabilities(
     nets: Sequence[Any], tok: Any, texts: Sequence[str]
 ) -> NDArray[np.float32]:
     """The mean of :func:`probabilities` over the members, each a merged network of its
-    own (what the service runs: about 90 MB a member, and no weights swapped per read)."""
-    runs = [probabilities(net, tok, texts) for net in nets]
+    own (what the service runs: no weights swapped per read)."""
+    return _mean([probabilities(net, tok, texts) for net in nets])
+
+
+def _mean(runs: Sequence[NDArray[np.float32]]) -> NDArray[np.float32]:
+    """The members' probabilities averaged (float32, as each run)."""
     out: NDArray[np.float32] = np.mean(np.stack(runs), axis=0).astype(np.float32)
     return out
 

@@ -164,8 +164,10 @@ class SessionNotes:
         while (seg := await self._checks.get()) is not None:
             try:
                 engine = await self.engine()
-                found = await loop.run_in_executor(None, engine.second_opinion, seg)
-                await self._alert_once(found)
+                for alert in await loop.run_in_executor(None, engine.second_opinion, seg):
+                    if alert["id"] not in self._alerted:  # a re-read segment alerts once
+                        self._alerted.add(alert["id"])
+                        await self._emit("risk.alert", alert)
             except Exception:
                 self.failed += 1
                 log.exception(
@@ -173,12 +175,6 @@ class SessionNotes:
                     seg.segment_id,
                     self.session_id,
                 )
-
-    async def _alert_once(self, alerts: list[dict[str, Any]]) -> None:
-        for alert in alerts:
-            if alert["id"] not in self._alerted:  # a re-read segment alerts once
-                self._alerted.add(alert["id"])
-                await self._emit("risk.alert", alert)
 
     async def publish(self, update: NoteUpdate, source: str | None = None) -> None:
         """Emit the items that changed (one ``note.patch`` per section, in order) and the
