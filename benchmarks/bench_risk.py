@@ -15,9 +15,9 @@ positives).
 
 Blind sets, same format, each written by someone who saw neither the detector nor the
 other sets, and each scored once (see :mod:`note_builder.risk_tuning`):
-``risk_utterances_fresh.jsonl`` (243 rows) … ``risk_utterances_fresh10.jsonl`` (about 250
+``risk_utterances_fresh.jsonl`` (243 rows) … ``risk_utterances_fresh14.jsonl`` (about 250
 each) are now the classifier's training and development data;
-``risk_utterances_fresh11.jsonl`` … ``risk_utterances_fresh14.jsonl`` (250 each) are the
+``risk_utterances_fresh15.jsonl`` … ``risk_utterances_fresh18.jsonl`` (250 each) are the
 blind sets of the current classifier.
 Score one with ``--set PATH --split none``.
 ``--second-opinion`` adds "detector+model": the rules and the risk classifier
@@ -339,7 +339,13 @@ def print_split_summary(by_split: dict[str, dict[str, dict[str, Any]]]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--set", type=Path, default=DATA, help="the labelled JSONL set")
+    parser.add_argument(
+        "--set",
+        type=Path,
+        action="append",
+        help="a labelled JSONL set (default: the labelled set); repeated, the sets are scored "
+        "as one",
+    )
     parser.add_argument(
         "--split",
         choices=("dev", "test", "all", "none"),
@@ -358,7 +364,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="also score rules ∪ model (note_builder.risk_model), as 'detector+model'",
     )
     args = parser.parse_args(argv)
-    items = load_set(args.set)
+    items = [item for path in args.set or [DATA] for item in load_set(path)]
     positives = sum(1 for i in items if i["label"] in KINDS)
     real = sum(1 for i in items if i.get("source") not in WRITTEN)
     print(
@@ -403,8 +409,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             by_split[split] = {name: score(predict, part) for name, predict in systems.items()}
     print_split_summary(by_split)
     shown = by_split["all" if args.split == "none" else args.split]
-    if "detector" in shown:
-        print_errors(f"detector [{args.split}]", shown["detector"])
+    for name in ("detector", "detector+model"):
+        if name in shown:
+            print_errors(f"{name} [{args.split}]", shown[name])
     if args.baseline_errors or "detector" not in shown:
         print_errors(f"keyword baseline [{args.split}]", shown["keyword baseline"])
 

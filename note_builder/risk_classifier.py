@@ -197,22 +197,6 @@ def probabilities(
     return out
 
 
-def ensemble_probabilities(
-    net: Any, tok: Any, texts: Sequence[str], members: Sequence[Mapping[str, Any]]
-) -> NDArray[np.float32]:
-    """The mean of :func:`probabilities` over the members: each member's low-rank factors
-    and head (torch tensors by parameter name) are put into the unmerged ``net`` in turn;
-    the frozen base is shared. No members: ``net`` as it is."""
-    if not members:
-        return probabilities(net, tok, texts)
-
-    def run(member: Mapping[str, Any]) -> NDArray[np.float32]:
-        net.load_state_dict(member, strict=False)
-        return probabilities(net, tok, texts)
-
-    return _mean([run(m) for m in members])
-
-
 def merged_probabilities(
     nets: Sequence[Any], tok: Any, texts: Sequence[str]
 ) -> NDArray[np.float32]:

@@ -8,8 +8,9 @@
   (``soap_examples``: each sentence aligned to its own reference note), never the validation sets.
 * ``interventions``: every AnnoMI therapist utterance (the benchmark does its own CV).
 * ``risk``: the fine-tuned risk classifier, ``note_builder.risk_tuning.train`` (its own
-  data; ``--select`` then scores the development pools and chooses its settings there;
-  ``--reselect`` only chooses them again, with the stored members).
+  data; it then scores the development pools and chooses its settings there;
+  ``--reselect`` only chooses them again, with the stored members; ``--add-member SEED``
+  trains one member and puts it beside the stored ones).
 
 Deterministic: fixed folds, lbfgs (no randomness), the encoder in inference mode. The
 numpy TF-IDF is checked against scikit-learn's on ~600 training texts per model, and a few
@@ -479,8 +480,8 @@ def train_risk(enc: SentenceEncoder, select: bool) -> None:
     """The risk classifier (``note_builder.risk_tuning``): ``risk_lora``."""
     from note_builder.risk_tuning import train
 
-    del enc  # it fine-tunes its own copy of the encoder
-    train(select)
+    del enc, select  # it fine-tunes its own copy of the encoder; it always selects
+    train()
 
 
 TRAINERS: dict[str, Callable[[SentenceEncoder, bool], None]] = {
@@ -500,12 +501,24 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="no training: choose the risk classifier's settings again on its development "
         "pools with the stored members",
     )
+    parser.add_argument(
+        "--add-member",
+        type=int,
+        metavar="SEED",
+        help="train only the risk classifier's member with this seed (note_builder."
+        "risk_tuning.MEMBERS), put it beside the stored ones, choose the settings again",
+    )
     parser.add_argument("models", nargs="*", help=f"some of {', '.join(TRAINERS)} (default: all)")
     args = parser.parse_args(argv)
     if args.reselect:
         from note_builder.risk_tuning import reselect
 
         reselect()
+        return
+    if args.add_member is not None:
+        from note_builder.risk_tuning import add_member
+
+        add_member(args.add_member)
         return
     if unknown := set(args.models) - set(TRAINERS):
         parser.error(f"unknown model(s): {', '.join(sorted(unknown))}")

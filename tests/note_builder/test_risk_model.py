@@ -197,7 +197,8 @@ def test_weights_are_small_and_load(model: RiskClassifier) -> None:
     assert set(model.thresholds) == set(KINDS)
     assert all(0.0 < t < 1.0 for t in model.thresholds.values())
     meta = json.loads((WEIGHTS_DIR / f"{NAME}.json").read_text())
-    assert meta["kinds"] == list(KINDS) and meta["n_examples"] > 5000
+    assert meta["kinds"] == list(KINDS)
+    assert meta["members"] and all(m["n_examples"] > 5000 for m in meta["members"])
 
 
 def test_stored_probe_probabilities_are_reproduced(model: RiskClassifier) -> None:

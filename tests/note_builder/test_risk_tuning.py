@@ -17,11 +17,13 @@ from note_builder.risk_classifier import NAME
 from note_builder.risk_tuning import (
     BLIND_SETS,
     DEV_POOLS,
+    MEMBERS,
     POOL_FILES,
     Example,
     batches,
     best_settings,
     load_examples,
+    member_pools,
     normalized,
     read_jsonl,
     score,
@@ -99,7 +101,7 @@ def test_score_counts_as_the_benchmark_does() -> None:
     assert score(ex, rules, nothing, 0.5) == rules_only
 
 
-def test_the_settings_favour_recall_at_the_precision_floor() -> None:
+def test_the_settings_are_the_farthest_inside_both_targets() -> None:
     def row(
         t: float,
         p: float,
@@ -120,13 +122,17 @@ def test_the_settings_favour_recall_at_the_precision_floor() -> None:
         "secondary": None,
         "confirm": None,
     }
+    # neither bar reached: the one that misses by least (0.10 and 0.08 under)
     unreached = [rules, row(0.3, 0.70, 0.93), row(0.5, 0.75, 0.87, s=0.7), row(0.9, 0.82, 0.67)]
     assert best_settings(unreached) == {
-        "threshold": 0.3,
+        "threshold": 0.5,
         "override": None,
-        "secondary": None,
+        "secondary": 0.7,
         "confirm": None,
     }
+    # both reached: the balanced one, not the highest recall just over the precision bar
+    both = [rules, row(0.25, 0.851, 0.970, c=0.15), row(0.25, 0.861, 0.963, s=0.4)]
+    assert best_settings(both)["secondary"] == 0.4
     assert best_settings([rules, row(0.3, 0.72, 0.93, s=0.7)])["secondary"] == 0.7
     assert best_settings([rules, row(0.3, 0.72, 0.93), row(0.3, 0.8, 0.93, c=0.02)]) == {
         "threshold": 0.3,
@@ -182,6 +188,29 @@ def test_the_shipped_settings_are_the_ones_the_development_pools_choose() -> Non
     chosen = best_settings(meta["development"])
     assert {k: meta["settings"][k] for k in chosen} == chosen
     assert set(meta["thresholds"].values()) == {chosen["threshold"]}
+
+
+def test_no_member_reads_a_development_pool() -> None:
+    meta = json.loads((WEIGHTS_DIR / f"{NAME}.json").read_text())
+    assert [m["seed"] for m in meta["members"]] == [m["seed"] for m in MEMBERS]
+    assert meta["settings"]["members"] == [
+        {"seed": m["seed"], "without": list(m["without"])} for m in MEMBERS
+    ]
+    for member, read in zip(MEMBERS, meta["members"], strict=True):
+        assert not set(DEV_POOLS) & set(member_pools(member))
+        assert not any(read["pools"].get(p) for p in DEV_POOLS)
+        assert not any(read["pools"].get(p) for p in member["without"])
+        assert sum(read["pools"].values()) == read["n_examples"]
+
+
+def test_the_weights_json_keeps_the_meta_as_it_is() -> None:
+    text = (WEIGHTS_DIR / f"{NAME}.json").read_text()
+    meta = json.loads(text)
+    assert risk_tuning._meta_text(meta) == text
+    assert json.loads(risk_tuning._meta_text({**meta, "development": None})) == {
+        **meta,
+        "development": None,
+    }
 
 
 def test_reselect_refuses_members_that_read_a_development_pool(

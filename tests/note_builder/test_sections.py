@@ -148,8 +148,8 @@ def test_shipped_weights_are_small_and_free_of_pickles() -> None:
     files = sorted(WEIGHTS_DIR.iterdir())
     assert {f.suffix for f in files} == {".npz", ".json"}
     # the linear heads and TF-IDF blocks (~2.3 MB) and the risk classifier's LoRA factors
-    # and heads (two members in float16, ~1.2 MB)
-    assert sum(f.stat().st_size for f in files) <= 4 * 1024 * 1024
+    # and heads (three members in float16, ~1.9 MB) with its development table (~0.4 MB)
+    assert sum(f.stat().st_size for f in files) <= 5 * 1024 * 1024
     for f in files:
         if f.suffix == ".npz":
             with np.load(Path(f), allow_pickle=False) as npz:
