@@ -337,6 +337,38 @@ def print_split_summary(by_split: dict[str, dict[str, dict[str, Any]]]) -> None:
             )
 
 
+def real_talk(systems: dict[str, Predict]) -> None:
+    """How often each system alerts on ordinary session talk: the AnnoMI client turns of
+    three words or more that the classifier was not trained on (its ``benign`` pool is left
+    out). A few of these turns do state a current risk (those in the labelled set are
+    counted apart); the rest of the alerts are false ones, the kind a therapist sees in a
+    session that holds no risk at all."""
+    import csv
+
+    from benchmarks.common import testdata
+    from note_builder.risk_tuning import load_examples, normalized
+
+    trained = {normalized(e.text) for e in load_examples() if e.pool == "benign"}
+    risky = {normalized(i["text"]) for i in load_set(DATA) if i["label"] in KINDS}
+    path = testdata() / "therapy/annomi/AnnoMI-simple.csv"
+    with path.open(newline="", encoding="utf-8") as f:
+        turns = [
+            r["utterance_text"]
+            for r in csv.DictReader(f)
+            if r["interlocutor"] == "client" and len(r["utterance_text"].split()) >= 3
+        ]
+    turns = [t for t in turns if normalized(t) not in trained]
+    print(f"\nreal talk: {len(turns)} AnnoMI client turns (3+ words, not trained on)")
+    for name, predict in systems.items():
+        alerted = [t for t in turns if predict(t, "client")]
+        real = sum(normalized(t) in risky for t in alerted)
+        rate = 100 * len(alerted) / len(turns)
+        print(
+            f"  {name:17s} alerts on {len(alerted):4d} turns ({rate:.1f} per 100; "
+            f"{real} of them labelled current risk in the labelled set)"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -362,6 +394,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--second-opinion",
         action="store_true",
         help="also score rules ∪ model (note_builder.risk_model), as 'detector+model'",
+    )
+    parser.add_argument(
+        "--real-talk",
+        action="store_true",
+        help="also count the alerts on ordinary session talk (AnnoMI client turns)",
     )
     args = parser.parse_args(argv)
     items = [item for path in args.set or [DATA] for item in load_set(path)]
@@ -412,6 +449,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     for name in ("detector", "detector+model"):
         if name in shown:
             print_errors(f"{name} [{args.split}]", shown[name])
+    if args.real_talk:
+        real_talk({n: p for n, p in systems.items() if n != "always none"})
     if args.baseline_errors or "detector" not in shown:
         print_errors(f"keyword baseline [{args.split}]", shown["keyword baseline"])
 

@@ -43,8 +43,16 @@ async def test_finals_become_grounded_items_and_a_risk_alert(server: str) -> Non
     assert seqs == sorted(seqs)
 
     alerts = [e for e in events if e["type"] == "risk.alert"]
-    assert [a["kind"] for a in alerts] == ["suicidal_ideation"], "one alert, of SI"
-    alert = alerts[0]
+    # The rules' alert: what was said, quoted. The classifier may add lower-confidence
+    # alerts of its own (it reads "really down and I can't sleep" as possible substance
+    # danger, 0.66); how often it alerts on ordinary talk is bench_risk --real-talk's to
+    # measure. Here: each of its alerts says it is the model's.
+    ruled = [a for a in alerts if a.get("source") != "model"]
+    assert [a["kind"] for a in ruled] == ["suicidal_ideation"], "one alert of SI from the rules"
+    for extra in (a for a in alerts if a.get("source") == "model"):
+        assert extra["severity"] == "moderate" and "lower confidence" in extra["text"]
+        assert extra["kind"] != "suicidal_ideation", "a kind the rules found is theirs"
+    alert = ruled[0]
     assert alert["status"] == "current" and alert["severity"] in ("moderate", "high")
     source = said[alert["evidence"][0]["segment_id"]]
     assert alert["evidence"][0]["quote"] in source["text"]
