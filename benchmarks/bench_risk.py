@@ -18,7 +18,9 @@ other sets, and each scored once (see :mod:`note_builder.risk_tuning`):
 ``risk_utterances_fresh.jsonl`` (243 rows) … ``risk_utterances_fresh14.jsonl`` (about 250
 each) are now the classifier's training and development data;
 ``risk_utterances_fresh15.jsonl`` … ``risk_utterances_fresh18.jsonl`` (250 each) are the
-blind sets of the current classifier.
+blind sets of the current classifier. The newest sets were written from
+``benchmarks/data/risk_label_sheet.md`` alone, and the classifier's ``targeted`` training
+rows from ``risk_training_sheet.md``.
 Score one with ``--set PATH --split none``.
 ``--second-opinion`` adds "detector+model": the rules and the risk classifier
 (:mod:`note_builder.risk_classifier`) together, as the service raises alerts.
