@@ -284,6 +284,23 @@ class RiskClassifier:
         return out
 
 
+def merged_nets(
+    members: Sequence[Mapping[str, NDArray[np.float32]]], rank: int, alpha: float, name: str = NAME
+) -> list[Any]:
+    """The members (unpacked arrays, as stored) as the service runs them: each a network of
+    its own with ``B @ A`` folded in once (a member costs the plain encoder), in eval mode."""
+    nets = []
+    for member in members:
+        net = build(rank, alpha)
+        missing = net.load_state_dict(as_state(member), strict=False)
+        trained = [k for k in missing.missing_keys if "lora" in k or "head" in k]
+        if missing.unexpected_keys or trained:
+            raise ConfigError(f"the {name} weights do not fit the network")
+        net.merge()
+        nets.append(net.eval())
+    return nets
+
+
 def _load(name: str) -> _Loaded:
     try:
         meta: dict[str, Any] = json.loads((WEIGHTS_DIR / f"{name}.json").read_text())
@@ -295,17 +312,8 @@ def _load(name: str) -> _Loaded:
     if tuple(meta.get("kinds", ())) != KINDS:
         raise ConfigError(f"the {name} weights were trained for other kinds")
     try:
-        torch = _torch()
-        torch.set_num_threads(1)
-        nets = []
-        for member in members:
-            net = build(int(meta["rank"]), float(meta["alpha"]))
-            missing = net.load_state_dict(as_state(member), strict=False)
-            trained = [k for k in missing.missing_keys if "lora" in k or "head" in k]
-            if missing.unexpected_keys or trained:
-                raise ConfigError(f"the {name} weights do not fit the network")
-            net.merge()  # B @ A folded in once: a member costs the plain encoder
-            nets.append(net.eval())
+        _torch().set_num_threads(1)
+        nets = merged_nets(members, int(meta["rank"]), float(meta["alpha"]), name)
         tok = tokenizer()
     except ConfigError:
         raise

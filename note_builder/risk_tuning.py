@@ -67,7 +67,7 @@ import random
 import re
 import time
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,7 +120,8 @@ MEMBERS: tuple[dict[str, Any], ...] = (
 N_BENIGN = 1500
 TARGET_PRECISION, TARGET_RECALL = 0.85, 0.95  # the alerts' targets (issue 6)
 
-# Chosen by the development run (``--select``; see the module doc).
+# Training settings; the alert settings below them are chosen again on the development
+# pools by every training run (see the module doc) and kept in the weights' JSON.
 SETTINGS: dict[str, Any] = {
     "rank": 8,
     "alpha": 16.0,
@@ -471,17 +472,6 @@ def _fit_member(member: Mapping[str, Any]) -> tuple[NDArray[np.float32], list[An
     return flat, layout, {**read, "pools": _pool_counts(examples)}
 
 
-def _merged_nets(rows: NDArray[Any], layout: Sequence[Any]) -> list[Any]:
-    """The stored members as the service runs them (merged networks in eval mode)."""
-    nets = []
-    for state in rc.member_states(rows, layout):
-        net = rc.build(int(SETTINGS["rank"]), float(SETTINGS["alpha"]))
-        net.load_state_dict(state, strict=False)
-        net.merge()
-        nets.append(net.eval())
-    return nets
-
-
 def _meta_text(meta: Mapping[str, Any]) -> str:
     """The weights' JSON: indented, the development table one row to a line."""
     rows = meta.get("development") or []
@@ -490,21 +480,35 @@ def _meta_text(meta: Mapping[str, Any]) -> str:
     return text.replace('"development": null', f'"development": {table if rows else "null"}') + "\n"
 
 
+def _choose(predict: Callable[[list[str]], Sequence[Mapping[str, float]]]) -> dict[str, Any]:
+    """Score the development pools with ``predict`` (the members as the service loads
+    them), print the table's best rows, and return the settings :func:`best_settings`
+    picks there with the table (``development``) and one threshold per kind."""
+    dev = load_examples(DEV_POOLS, n_benign=0)
+    print(f"development: {len(dev)} rows ({'+'.join(DEV_POOLS)})")
+    development = development_table(dev, predict([e.text for e in dev]))
+    best = best_settings(development)
+    print(f"  chosen on the development pools: {best}")
+    threshold = best["threshold"]
+    assert threshold is not None  # every classifier row of the table has one
+    return {
+        "settings": best,
+        "thresholds": dict.fromkeys(KINDS, threshold),
+        "development_pools": list(DEV_POOLS),
+        "development": development,
+    }
+
+
 def _store(
     rows: NDArray[np.float16], layout: Sequence[Any], members: Sequence[Mapping[str, Any]]
 ) -> dict[str, Any]:
     """Choose the settings on the development pools with ``rows`` (one stored member each)
     as the service loads them; write ``weights/risk_lora.{npz,json}``; return the meta."""
-    nets = _merged_nets(rows, layout)
-    dev = load_examples(DEV_POOLS, n_benign=0)
-    print(f"development: {len(dev)} rows ({'+'.join(DEV_POOLS)}), {len(nets)} members")
-    proba = rc.merged_probabilities(nets, rc.tokenizer(), [e.text for e in dev])
-    development = development_table(dev, _dicts(proba))
-    best = best_settings(development)
-    print(f"  chosen on the development pools: {best}")
-    settings = {**SETTINGS, **best, "members": [dict(m) for m in MEMBERS]}
-    threshold = best["threshold"]
-    assert threshold is not None  # every classifier row of the table has one
+    unpacked = [rc.unpack(row, layout) for row in rc.loaded(rows)]
+    nets = rc.merged_nets(unpacked, int(SETTINGS["rank"]), float(SETTINGS["alpha"]))
+    tok = rc.tokenizer()
+    chosen = _choose(lambda texts: _dicts(rc.merged_probabilities(nets, tok, texts)))
+    settings = {**SETTINGS, **chosen.pop("settings"), "members": [dict(m) for m in MEMBERS]}
     pools = {p: max(int(m["pools"].get(p, 0)) for m in members) for p in (*POOL_FILES, "benign")}
     meta = {
         "kinds": list(KINDS),
@@ -513,12 +517,11 @@ def _store(
         "targets": list(rc.TARGETS),
         "max_tokens": rc.MAX_TOKENS,
         "layout": list(layout),
-        "thresholds": dict.fromkeys(KINDS, threshold),
+        "thresholds": chosen.pop("thresholds"),
         "settings": settings,
         "members": list(members),
         "pools": pools,  # the rows of each pool that some member read
-        "development_pools": list(DEV_POOLS),
-        "development": development,
+        **chosen,
         "probes": _probes(nets),
     }
     WEIGHTS_DIR.mkdir(exist_ok=True)
@@ -554,15 +557,9 @@ def add_member(seed: int) -> dict[str, Any]:
     flat, layout, read = _fit_member(member)
     if layout != meta["layout"]:
         raise ValueError("the new member's layout differs from the stored members'")
-    # (weights written before members had their own record: every member read ``pools``)
-    members = meta.get("members") or [
-        {"seed": s, "n_examples": meta["n_examples"], "positives": meta["positives"]}
-        | {"pools": meta["pools"]}
-        for s in meta["settings"]["seeds"]
-    ]
-    by_seed = {m["seed"]: (m, r) for m, r in zip(members, stored_rows, strict=True)}
+    by_seed = {m["seed"]: (m, r) for m, r in zip(meta["members"], stored_rows, strict=True)}
     by_seed[seed] = (read, rc.stored(flat))
-    order = sorted(by_seed, key=lambda s: [m["seed"] for m in MEMBERS].index(s))
+    order = [m["seed"] for m in MEMBERS if m["seed"] in by_seed]
     rows = np.stack([by_seed[s][1] for s in order])
     return _store(rows, layout, [by_seed[s][0] for s in order])
 
@@ -576,18 +573,9 @@ def reselect(write: bool = True) -> dict[str, Any]:
     meta: dict[str, Any] = json.loads(path.read_text())
     if read := [p for p in DEV_POOLS if meta["pools"].get(p)]:
         raise ValueError(f"the stored members were trained on {', '.join(read)}")
-    dev = load_examples(DEV_POOLS, n_benign=0)
-    print(f"development: {len(dev)} rows ({'+'.join(DEV_POOLS)})")
-    proba = rc.RiskClassifier().predict([e.text for e in dev])
-    development = development_table(dev, proba)
-    best = best_settings(development)
-    print(f"  chosen on the development pools: {best}")
-    meta["settings"].update(best)
-    threshold = best["threshold"]
-    assert threshold is not None  # every classifier row of the table has one
-    meta["thresholds"] = dict.fromkeys(KINDS, threshold)
-    meta["development_pools"] = list(DEV_POOLS)
-    meta["development"] = development
+    chosen = _choose(rc.RiskClassifier().predict)
+    meta["settings"].update(chosen.pop("settings"))
+    meta.update(chosen)
     if write:
         path.write_text(_meta_text(meta))
     return meta
